@@ -1,0 +1,65 @@
+"""Assembling Guyub: settings -> database -> router, delivery worker and job environment."""
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.router import Router
+from bot.settings import Settings
+from handlers.clock import Clock, SystemClock
+from handlers.context import Options
+from jobs.delivery import DeliveryReport, DeliveryWorker, deliver_due
+from jobs.scheduler import JobEnv
+from jobs.sending import Sender
+from storage.db import SessionFactory, make_engine, prepare, session_factory
+
+__all__ = ["Core", "build_core"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """The parts every way of running Guyub shares (live bot, chat, demo, tests)."""
+
+    settings: Settings
+    engine: Engine
+    open_session: SessionFactory
+    clock: Clock
+    options: Options
+    router: Router
+    worker: DeliveryWorker
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    @property
+    def job_env(self) -> JobEnv:
+        """What scheduled jobs get to work with."""
+        return JobEnv(self.open_session, self.clock, self.options, self.worker.kick)
+
+    def add_sender(self, sender: Sender) -> None:
+        """Let the delivery worker reach people on one more channel."""
+        self.senders[sender.channel] = sender
+
+    async def drain(self) -> DeliveryReport:
+        """Deliver everything due now (rehearsals and tests; live, the worker loops)."""
+        return await deliver_due(
+            open_session=self.open_session, senders=self.senders, clock=self.clock
+        )
+
+    def close(self) -> None:
+        """Release the database."""
+        self.engine.dispose()
+
+
+def build_core(settings: Settings, clock: Clock | None = None) -> Core:
+    """Open (and, if empty, create) the database and wire the router and worker."""
+    engine = make_engine(settings.database_url)
+    prepare(engine)
+    open_session = session_factory(engine)
+    clock = clock or SystemClock()
+    options = Options(public_base_url=settings.public_base_url, media_dir=settings.media_dir)
+    senders: dict[str, Sender] = {}
+    worker = DeliveryWorker(open_session=open_session, senders=senders, clock=clock)
+    router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
+    return Core(settings, engine, open_session, clock, options, router, worker, senders)

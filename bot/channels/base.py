@@ -1,0 +1,28 @@
+"""What every channel adapter offers the process that runs them all."""
+
+from typing import Protocol
+
+from starlette.routing import BaseRoute
+
+from jobs.sending import Sender
+
+__all__ = ["ChannelAdapter"]
+
+
+class ChannelAdapter(Protocol):
+    """A chat platform: receives into the router, sends for the delivery worker."""
+
+    name: str
+    sender: Sender
+
+    def routes(self) -> list[BaseRoute]:
+        """HTTP routes to mount in the shared web app (webhooks); may be empty."""
+        ...
+
+    async def start(self) -> None:
+        """Begin receiving (polling, or registering a webhook)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving, finish or release in-flight sends."""
+        ...

@@ -1,0 +1,237 @@
+"""The router: dedupe -> who is it -> conversation state -> handler, inside an error boundary."""
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from sqlmodel import Session
+
+from handlers.clock import Clock
+from handlers.context import Context, Options, has_role
+from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
+from handlers.messages import Incoming, Reply, reply_to_payload
+from handlers.registry import REGISTRY, Command, Registry
+from storage.communities import get_or_create_identity
+from storage.conversations import load_state
+from storage.db import SessionFactory, transaction
+from storage.inbound import mark_processed
+from storage.models import ChannelIdentity, Community, Member
+from storage.outbox import enqueue
+
+__all__ = ["Router"]
+
+log = logging.getLogger(__name__)
+
+CANCEL_WORDS = {"batal", "cancel", "/batal", "/cancel"}
+NAME_LIMIT = 64
+
+
+class Router:
+    """Turns one Incoming into the replies for its sender; never raises."""
+
+    def __init__(
+        self,
+        *,
+        open_session: SessionFactory,
+        clock: Clock,
+        options: Options,
+        registry: Registry = REGISTRY,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        import handlers.features  # noqa: F401  (registers every feature)
+
+        self.open_session = open_session
+        self.clock = clock
+        self.options = options
+        self.registry = registry
+        self.on_outbox = on_outbox or (lambda: None)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Answer a message; [] for a duplicate or for what needs no answer."""
+        try:
+            with transaction(self.open_session) as session:
+                now = self.clock.now()
+                if not mark_processed(
+                    session=session, channel=msg.channel, message_id=msg.message_id, now=now
+                ):
+                    log.info("duplicate %s message %s dropped", msg.channel, msg.message_id)
+                    return []
+                ctx = self._context(session, msg)
+                replies = list(await self._dispatch(msg, ctx))
+                self._remember_buttons(ctx, replies)
+                queued = self._enqueue_notices(ctx, msg)
+            if queued:
+                self.on_outbox()
+            return replies
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("error ref=%s on %s message %s", ref, msg.channel, msg.message_id)
+            return [Reply(text=t(self._language_after_error(msg), "error.apology", ref=ref))]
+
+    def _language_after_error(self, msg: Incoming) -> str:
+        """Mark the message handled (so a retry gets no second apology) and find a language."""
+        try:
+            with transaction(self.open_session) as session:
+                mark_processed(
+                    session=session,
+                    channel=msg.channel,
+                    message_id=msg.message_id,
+                    now=self.clock.now(),
+                )
+                identity = get_or_create_identity(
+                    session=session,
+                    channel=msg.channel,
+                    address=msg.address,
+                    display_name=msg.display_name[:NAME_LIMIT],
+                    now=self.clock.now(),
+                )
+                member = session.get(Member, identity.member_id) if identity.member_id else None
+                return _language(identity, member, msg)
+        except Exception:
+            log.exception("error boundary could not reach the database")
+            return normalize_language(msg.language_hint) or DEFAULT_LANGUAGE
+
+    def _context(self, session: Session, msg: Incoming) -> Context:
+        now = self.clock.now()
+        identity = get_or_create_identity(
+            session=session,
+            channel=msg.channel,
+            address=msg.address,
+            display_name=msg.display_name[:NAME_LIMIT],
+            now=now,
+        )
+        identity.last_inbound_at = now
+        if msg.display_name:
+            identity.display_name = msg.display_name[:NAME_LIMIT]
+        if msg.username:
+            identity.username = msg.username
+        identity.unreachable_at, identity.unreachable_reason = None, None
+        session.add(identity)
+        member = session.get(Member, identity.member_id) if identity.member_id else None
+        community = session.get(Community, member.community_id) if member else None
+        state = load_state(session=session, identity_id=identity.id or 0, now=now)
+        return Context(
+            session=session,
+            clock=self.clock,
+            options=self.options,
+            identity=identity,
+            state=state,
+            member=member,
+            community=community,
+            lang=_language(identity, member, msg),
+        )
+
+    async def _dispatch(self, msg: Incoming, ctx: Context) -> Sequence[Reply]:
+        text = msg.text.strip()
+        payload = msg.payload or _button_answer(ctx, text)
+        if payload:
+            msg = replace(msg, payload=payload)
+            if payload.startswith("/"):
+                text = payload
+        if msg.is_group and not text.startswith("/"):
+            return []
+        if text.lower() in CANCEL_WORDS:
+            had_flow = ctx.state.flow is not None
+            ctx.end_flow()
+            return [ctx.reply("flow.cancelled" if had_flow else "flow.nothing_to_cancel")]
+
+        command, rest = self._parse_command(text, in_flow=ctx.state.flow is not None)
+        if text.startswith("/") and command is None:
+            return [ctx.reply("router.unknown_command", command=text.split()[0][:32])]
+        if command is not None:
+            return await self._run_command(command, msg, ctx, rest)
+        if msg.payload and not msg.payload.startswith("/") and ctx.state.flow is None:
+            return [ctx.reply("router.button_expired")]
+        if ctx.state.flow is not None:
+            flow = self.registry.flows.get(ctx.state.flow)
+            if flow is None:
+                ctx.end_flow()
+            else:
+                return await flow(msg, ctx)
+        return await self._free_text(msg, ctx, text)
+
+    def _parse_command(self, text: str, *, in_flow: bool) -> tuple[Command | None, str]:
+        if not text:
+            return None, ""
+        first, rest = [*text.split(maxsplit=1), ""][:2]
+        if first.startswith("/"):
+            name = first[1:].split("@", 1)[0]
+            return self.registry.find(name, slash=True), rest.strip()
+        if in_flow:
+            return None, ""
+        word = first.strip(".,!?:;").lower()
+        return self.registry.find(word, slash=False), rest.strip()
+
+    async def _run_command(
+        self, command: Command, msg: Incoming, ctx: Context, rest: str
+    ) -> Sequence[Reply]:
+        if msg.is_group and not command.in_group:
+            return []
+        if command.role is not None:
+            if ctx.member is None:
+                return [ctx.reply("router.join_first")]
+            if not has_role(ctx.member, command.role):
+                return [ctx.reply("router.not_allowed")]
+        if ctx.state.flow is not None:
+            ctx.end_flow()  # a command always wins over a half-finished flow
+        return await command.handler(msg, ctx, rest)
+
+    async def _free_text(self, msg: Incoming, ctx: Context, text: str) -> Sequence[Reply]:
+        if ctx.member is None:
+            if not text and not msg.media:
+                return [ctx.reply("router.empty")]
+            return [ctx.reply("router.not_joined")]
+        for _, fallback in self.registry.fallbacks:
+            replies = await fallback(msg, ctx)
+            if replies is not None:
+                return replies
+        if not text and msg.media:
+            return [ctx.reply("router.media_unsupported")]
+        if not text:
+            return [ctx.reply("router.empty")]
+        return [ctx.reply("router.not_understood")]
+
+    def _remember_buttons(self, ctx: Context, replies: Sequence[Reply]) -> None:
+        """Keep the last buttons shown, so `2` or a button's words map back to its payload."""
+        if ctx.erased:
+            return
+        ctx.state.buttons = [[b.label, b.payload] for r in replies for b in r.buttons]
+        ctx.state.data = dict(ctx.state.data)  # JSON columns track changes by assignment
+        ctx.state.updated_at = self.clock.now()
+        ctx.session.add(ctx.state)
+
+    def _enqueue_notices(self, ctx: Context, msg: Incoming) -> int:
+        if ctx.community is None or ctx.erased:
+            return 0
+        for index, notice in enumerate(ctx.outbox):
+            enqueue(
+                session=ctx.session,
+                community_id=ctx.community.id or 0,
+                member_id=notice.to_member,
+                kind=notice.kind,
+                idempotency_key=f"{msg.channel}:{msg.message_id}:{index}",
+                payload=reply_to_payload(notice),
+                now=self.clock.now(),
+            )
+        return len(ctx.outbox)
+
+
+def _language(identity: ChannelIdentity, member: Member | None, msg: Incoming) -> str:
+    if member is not None:
+        return member.language
+    return identity.language or normalize_language(msg.language_hint) or DEFAULT_LANGUAGE
+
+
+def _button_answer(ctx: Context, text: str) -> str | None:
+    """Map `2`, or a button's own words, to the payload of the buttons last shown."""
+    buttons = ctx.state.buttons
+    if not buttons or not text:
+        return None
+    if text.isdigit() and 1 <= int(text) <= len(buttons):
+        return buttons[int(text) - 1][1]
+    folded = text.casefold()
+    for label, payload in buttons:
+        if label.casefold() == folded:
+            return payload
+    return None

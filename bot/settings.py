@@ -1,0 +1,65 @@
+"""Settings from the environment and `.env`; every field is documented in `.env.example`."""
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+PLACEHOLDERS = {"changeme", "change-me", "xxx", "your-token-here", "secret"}
+
+
+class Settings(BaseSettings):
+    """Everything Guyub reads from outside; built once in main()."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///data/guyub.db"
+    media_dir: Path = Path("data/media")
+    log_level: str = "INFO"
+    default_timezone: str = "Asia/Jakarta"
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_base_url: str | None = None
+    whatsapp_rate_per_second: float = 80.0
+    whatsapp_template_notice: str | None = None
+    whatsapp_template_digest: str | None = None
+    whatsapp_template_broadcast: str | None = None
+    whatsapp_template_reminder: str | None = None
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Self:
+        for name in ("telegram_bot_token", "twilio_auth_token", "telegram_webhook_secret"):
+            value = getattr(self, name)
+            if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+                raise ValueError(f"{name.upper()} is still a placeholder; set the real value")
+        return self
+
+    @property
+    def has_telegram(self) -> bool:
+        """A Telegram bot token is configured."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def has_whatsapp(self) -> bool:
+        """Every Twilio setting WhatsApp needs is configured."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and self.twilio_whatsapp_from
+            and self.public_base_url
+        )

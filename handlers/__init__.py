@@ -1,0 +1,1 @@
+"""Platform-neutral features: plain async functions from an Incoming message to replies."""

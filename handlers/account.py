@@ -1,0 +1,139 @@
+"""The person's account: linking a second chat app, erasing data, promoting coordinators."""
+
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.messages import Incoming, Reply
+from handlers.phones import to_e164
+from handlers.registry import REGISTRY
+from storage.communities import (
+    LINK_CODE_TTL,
+    claim_link_code,
+    create_link_code,
+    erase_member,
+    find_members,
+    promote,
+)
+from storage.models import Community, Member, Role
+
+ERASE_FLOW = "erase"
+
+
+@REGISTRY.command(
+    "link",
+    slash=("tautkan", "link"),
+    bare=("tautkan", "link"),
+    role=None,
+    help_key="menu.line.link",
+    en="link",
+)
+async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """Members get a one-time code; the other app sends `TAUTKAN KODE` to become the same member."""
+    code = rest.split()[0][:16] if rest.split() else ""
+    if not code:
+        if ctx.member is None:
+            return [ctx.reply("link.need_code")]
+        issued = create_link_code(session=ctx.session, member_id=ctx.member.id or 0, now=ctx.now)
+        return [
+            ctx.reply("link.code", code=issued, minutes=int(LINK_CODE_TTL.total_seconds() // 60))
+        ]
+    member_id = claim_link_code(session=ctx.session, code=code, now=ctx.now)
+    if member_id is None:
+        return [ctx.reply("link.bad_code", code=code)]
+    if ctx.member is not None:
+        key = "link.already_linked" if ctx.member.id == member_id else "link.other_member"
+        return [ctx.reply(key)]
+    member = ctx.session.get(Member, member_id)
+    community = ctx.session.get(Community, member.community_id) if member else None
+    if member is None or community is None:
+        return [ctx.reply("link.bad_code", code=code)]
+    ctx.identity.member_id = member.id
+    ctx.session.add(ctx.identity)
+    if msg.channel == "whatsapp" and not member.phone:
+        member.phone = to_e164(msg.address)
+        ctx.session.add(member)
+    ctx.member, ctx.community, ctx.lang = member, community, member.language
+    return [
+        ctx.reply(
+            "link.done",
+            channel=ctx.t(f"channel.{msg.channel}"),
+            name=member.display_name,
+            community=community.name,
+        )
+    ]
+
+
+@REGISTRY.command(
+    "erase",
+    slash=("hapusdata", "deletedata"),
+    bare=("hapusdata", "deletedata"),
+    role=None,
+    help_key="menu.line.erase",
+    en="deletedata",
+)
+async def erase(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """Ask before erasing: the right to erasure must not be one mistyped word away."""
+    if ctx.member is None or ctx.community is None:
+        ctx.session.delete(ctx.identity)
+        ctx.erased = True
+        return [ctx.reply("erase.guest_done")]
+    ctx.start_flow(ERASE_FLOW, "confirm")
+    return [
+        ctx.reply(
+            "erase.confirm",
+            community=ctx.community.name,
+            buttons=[ctx.button("erase.yes", "erase:yes"), ctx.button("common.cancel", "erase:no")],
+        )
+    ]
+
+
+@REGISTRY.flow(ERASE_FLOW)
+async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+    """Only the confirmation button (or its number) erases; anything else keeps the data."""
+    ctx.end_flow()
+    if msg.payload != "erase:yes" or ctx.member is None:
+        return [ctx.reply("erase.kept")]
+    lang = ctx.lang
+    orphaned = erase_member(session=ctx.session, member=ctx.member)
+    ctx.media.delete_files(orphaned)
+    ctx.erased, ctx.member, ctx.community, ctx.lang = True, None, None, lang
+    return [ctx.reply("erase.done")]
+
+
+@REGISTRY.command(
+    "promote",
+    slash=("angkat", "promote"),
+    bare=("angkat", "promote"),
+    role=Role.COORDINATOR,
+    help_key="menu.line.promote",
+    en="promote",
+)
+async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """A coordinator makes another member of the same community a coordinator."""
+    assert ctx.community is not None
+    name = rest.strip()[:64]
+    if not name:
+        return [ctx.reply("promote.usage")]
+    found = find_members(
+        session=ctx.session, community_id=ctx.community.id or 0, name=name, phone=to_e164(name)
+    )
+    if not found:
+        return [ctx.reply("promote.not_found", name=name, community=ctx.community.name)]
+    if len(found) > 1:
+        return [ctx.reply("promote.ambiguous", count=len(found), name=name)]
+    member = found[0]
+    if member.role == Role.COORDINATOR:
+        return [ctx.reply("promote.already", name=member.display_name)]
+    promote(member=member, role=Role.COORDINATOR, now=ctx.now)
+    ctx.session.add(member)
+    ctx.notify(
+        member.id or 0, Reply(text=_in(member, "promote.notice", community=ctx.community.name))
+    )
+    return [ctx.reply("promote.done", name=member.display_name, community=ctx.community.name)]
+
+
+def _in(member: Member, key: str, **values: object) -> str:
+    """A text in another member's language, for notices."""
+    from handlers.i18n import t
+
+    return t(member.language, key, **values)

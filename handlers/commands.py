@@ -1,0 +1,32 @@
+"""How to show a command to a person: `/jual` on Telegram, `JUAL` on WhatsApp."""
+
+from handlers.context import Context
+from handlers.registry import REGISTRY, Command
+
+__all__ = ["command_hint", "menu_lines"]
+
+
+def command_hint(ctx: Context, command: Command) -> str:
+    """The way this person should type the command on the channel they use."""
+    slash = ctx.identity.channel == "telegram" or not command.bare
+    names = command.slash if slash else command.bare
+    name = command.en if ctx.lang == "en" and command.en in names else names[0]
+    return f"/{name}" if slash else name.upper()
+
+
+def menu_lines(ctx: Context) -> list[str]:
+    """One line per command this person may use, in registry order."""
+    from handlers.context import has_role
+
+    lines = []
+    for command in REGISTRY.commands:
+        if command.help_key is None:
+            continue
+        if ctx.member is None and command.role is not None:
+            continue
+        if ctx.member is not None and command.key == "join":
+            continue
+        if command.role is not None and not has_role(ctx.member, command.role):
+            continue
+        lines.append(ctx.t(command.help_key, cmd=command_hint(ctx, command)))
+    return lines

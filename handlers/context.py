@@ -1,0 +1,100 @@
+"""What a handler knows about the message it answers, and the helpers it answers with."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from handlers.clock import Clock
+from handlers.i18n import t
+from handlers.messages import Button, Reply
+from storage.media import MediaStore
+from storage.models import ChannelIdentity, Community, ConversationState, Member, Role
+
+__all__ = ["ROLE_RANK", "Context", "Options", "has_role"]
+
+ROLE_RANK = {Role.MEMBER: 0, Role.SELLER: 1, Role.COORDINATOR: 2}
+
+
+def has_role(member: Member | None, role: Role) -> bool:
+    """True when the member's role is `role` or above (a coordinator can do what a seller can)."""
+    return member is not None and ROLE_RANK[Role(member.role)] >= ROLE_RANK[role]
+
+
+@dataclass(frozen=True)
+class Options:
+    """The few settings handlers need, passed down from bot/ (handlers never read env)."""
+
+    telegram_bot_username: str | None = None
+    public_base_url: str | None = None
+    media_dir: Path = Path("data/media")
+    max_text_length: int = 4000
+
+
+@dataclass
+class Context:
+    """Everything a handler may use while answering one message."""
+
+    session: Session
+    clock: Clock
+    options: Options
+    identity: ChannelIdentity
+    state: ConversationState
+    member: Member | None = None
+    community: Community | None = None
+    lang: str = "id"
+    outbox: list[Reply] = field(default_factory=list)  # notices to other members
+    erased: bool = False  # the person's data was just erased: store nothing more
+
+    @property
+    def now(self) -> datetime:
+        """The current aware UTC time."""
+        return self.clock.now()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The community's time zone (WIB by default)."""
+        return ZoneInfo(self.community.timezone if self.community else "Asia/Jakarta")
+
+    @property
+    def media(self) -> MediaStore:
+        """The media store for photos."""
+        return MediaStore(self.options.media_dir)
+
+    def t(self, key: str, /, **values: object) -> str:
+        """A catalogue text in this person's language."""
+        return t(self.lang, key, **values)
+
+    def reply(self, key: str, /, *, buttons: Sequence[Button] = (), **values: object) -> Reply:
+        """A reply made of one catalogue text and optional buttons."""
+        return Reply(text=self.t(key, **values), buttons=tuple(buttons))
+
+    def button(self, key: str, payload: str, /, **values: object) -> Button:
+        """A button whose label comes from the catalogue."""
+        return Button(label=self.t(key, **values), payload=payload)
+
+    def start_flow(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+        """Enter (or move within) a multi-step flow; stored, so it survives restarts."""
+        self.state.flow, self.state.step = flow, step
+        self.state.data = dict(data or {})
+
+    def end_flow(self) -> None:
+        """Leave the current flow."""
+        self.state.flow = self.state.step = None
+        self.state.data = {}
+
+    def notify(self, member_id: int, reply: Reply) -> None:
+        """Tell another member something; it goes out through the outbox after commit."""
+        self.outbox.append(
+            Reply(
+                text=reply.text,
+                media=reply.media,
+                buttons=reply.buttons,
+                to_member=member_id,
+                kind=reply.kind if reply.kind != "reply" else "notice",
+            )
+        )

@@ -1,0 +1,135 @@
+"""Joining a community by invite code, the menu, and choosing a language."""
+
+from collections.abc import Sequence
+
+from handlers.commands import menu_lines
+from handlers.context import Context
+from handlers.i18n import normalize_language
+from handlers.messages import Incoming, Reply
+from handlers.phones import to_e164
+from handlers.registry import REGISTRY
+from storage.communities import get_community_by_invite, join_community
+from storage.models import Community
+
+JOIN_FLOW = "join"
+
+
+@REGISTRY.command("start", slash=("start",), role=None)
+async def start(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """Telegram's first message, or a deep link `/start KODE`."""
+    if rest:
+        return await join(msg, ctx, rest)
+    if ctx.member is None:
+        return [ctx.reply("join.intro")]
+    return await menu(msg, ctx, "")
+
+
+@REGISTRY.command(
+    "join",
+    slash=("gabung", "join"),
+    bare=("gabung", "join"),
+    role=None,
+    help_key="menu.line.join",
+    en="join",
+)
+async def join(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """`GABUNG KODE`: ask for consent before anything about the person is stored."""
+    if ctx.member is not None and ctx.community is not None:
+        return [ctx.reply("join.already_member", community=ctx.community.name)]
+    code = rest.split()[0][:32] if rest.split() else ""
+    if not code:
+        return [ctx.reply("join.need_code")]
+    community = get_community_by_invite(session=ctx.session, invite_code=code)
+    if community is None:
+        return [ctx.reply("join.unknown_code", code=code)]
+    ctx.start_flow(JOIN_FLOW, "consent", {"community_id": community.id})
+    return [_consent_question(ctx, community)]
+
+
+def _consent_question(ctx: Context, community: Community) -> Reply:
+    return ctx.reply(
+        "join.consent",
+        community=community.name,
+        buttons=[ctx.button("join.agree", "join:yes"), ctx.button("common.cancel", "join:no")],
+    )
+
+
+@REGISTRY.flow(JOIN_FLOW)
+async def join_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+    """The consent answer: only `Setuju` creates the member."""
+    community = ctx.session.get(Community, ctx.state.data.get("community_id"))
+    if community is None:
+        ctx.end_flow()
+        return [ctx.reply("join.need_code")]
+    answer = (msg.payload or msg.text).strip().casefold()
+    if answer in {"join:no", "tidak", "no"}:
+        ctx.end_flow()
+        return [ctx.reply("join.declined")]
+    if answer not in {"join:yes", "setuju", "ya", "yes", "ok", "agree"}:
+        return [_consent_question(ctx, community)]
+    ctx.end_flow()
+    phone = to_e164(msg.address) if msg.channel == "whatsapp" else None
+    language = ctx.identity.language or normalize_language(msg.language_hint) or community.language
+    member = join_community(
+        session=ctx.session,
+        identity=ctx.identity,
+        community=community,
+        display_name=(msg.display_name or ctx.identity.display_name or msg.address)[:64],
+        language=language,
+        phone=phone,
+        now=ctx.now,
+    )
+    ctx.member, ctx.community, ctx.lang = member, community, language
+    return [ctx.reply("join.welcome", name=member.display_name, community=community.name)]
+
+
+@REGISTRY.command(
+    "menu",
+    slash=("menu", "bantuan", "help"),
+    bare=("menu", "bantuan", "help"),
+    role=None,
+    help_key="menu.line.menu",
+    in_group=True,
+)
+async def menu(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """List what this person's role may do."""
+    header = (
+        ctx.t("menu.header", community=ctx.community.name)
+        if ctx.community
+        else ctx.t("menu.header_guest")
+    )
+    lines = [header, "", *(f"• {line}" for line in menu_lines(ctx)), "", ctx.t("menu.footer")]
+    return [Reply(text="\n".join(lines))]
+
+
+@REGISTRY.command(
+    "language",
+    slash=("bahasa", "language"),
+    bare=("bahasa", "language"),
+    role=None,
+    help_key="menu.line.language",
+    en="language",
+)
+async def language(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """`/bahasa en`: switch language, for members and for people who have not joined yet."""
+    if not rest:
+        return [
+            ctx.reply(
+                "language.choose",
+                buttons=[
+                    ctx.button("language.name_id", "/bahasa id"),
+                    ctx.button("language.name_en", "/bahasa en"),
+                ],
+            )
+        ]
+    chosen = normalize_language(rest.split()[0])
+    if chosen is None:
+        return [ctx.reply("language.unknown", value=rest.split()[0][:20])]
+    ctx.lang = chosen
+    ctx.identity.language = chosen
+    ctx.session.add(ctx.identity)
+    if ctx.member is not None:
+        ctx.member.language = chosen
+        ctx.member.updated_at = ctx.now
+        ctx.session.add(ctx.member)
+    return [ctx.reply("language.set")]

@@ -1,0 +1,149 @@
+"""A member's profile: name, business name, area, number, and how buyers reach them."""
+
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.messages import Incoming, Reply
+from handlers.phones import to_e164
+from handlers.registry import REGISTRY
+from storage.communities import identities_of
+
+PROFILE_FLOW = "profile"
+TEXT_LIMIT = 64
+FIELDS = {
+    "nama": "name",
+    "name": "name",
+    "usaha": "business",
+    "business": "business",
+    "toko": "business",
+    "area": "area",
+    "daerah": "area",
+    "alamat": "area",
+    "nomor": "phone",
+    "phone": "phone",
+    "hp": "phone",
+    "wa": "phone",
+    "sembunyikan": "hide",
+    "hide": "hide",
+    "tampilkan": "show",
+    "show": "show",
+    "kontak": "contact",
+    "contact": "contact",
+}
+
+
+@REGISTRY.command(
+    "profile",
+    slash=("profil", "profile"),
+    bare=("profil", "profile"),
+    help_key="menu.line.profile",
+    en="profile",
+)
+async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+    """`PROFIL` shows the card; `PROFIL USAHA Keripik Bu Siti` sets a field at once."""
+    if not rest:
+        return [_card(ctx)]
+    word, _, value = rest.partition(" ")
+    field = FIELDS.get(word.lower())
+    if field is None:
+        return [ctx.reply("profile.unknown_field", value=word[:20])]
+    if field in {"hide", "show"}:
+        assert ctx.member is not None
+        ctx.member.hide_phone = field == "hide"
+        return _saved(ctx)
+    if field == "contact":
+        return _set_contact(ctx, value.strip().lower())
+    if not value.strip():
+        ctx.start_flow(PROFILE_FLOW, field)
+        return [ctx.reply(f"profile.ask.{field}", limit=TEXT_LIMIT)]
+    return _set_field(ctx, field, value)
+
+
+@REGISTRY.flow(PROFILE_FLOW)
+async def profile_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+    """The value for the field asked about."""
+    return _set_field(ctx, ctx.state.step or "name", msg.text)
+
+
+def _set_field(ctx: Context, field: str, value: str) -> Sequence[Reply]:
+    member = ctx.member
+    assert member is not None
+    value = " ".join(value.split())
+    if not value:
+        ctx.start_flow(PROFILE_FLOW, field)
+        return [ctx.reply("profile.invalid_text")]
+    if field == "phone":
+        phone = to_e164(value)
+        if phone is None:
+            ctx.start_flow(PROFILE_FLOW, field)
+            return [ctx.reply("profile.invalid_phone", value=value[:32])]
+        member.phone = phone
+        ctx.end_flow()
+        return _saved(ctx)
+    notes = []
+    if len(value) > TEXT_LIMIT:
+        value = value[:TEXT_LIMIT].rstrip()
+        notes.append(ctx.reply("profile.truncated", limit=TEXT_LIMIT))
+    if field == "name":
+        member.display_name = value
+    elif field == "business":
+        member.business_name = value
+    else:
+        member.area = value
+    ctx.end_flow()
+    return [*notes, *_saved(ctx)]
+
+
+def _set_contact(ctx: Context, value: str) -> Sequence[Reply]:
+    member = ctx.member
+    assert member is not None
+    if value.startswith(("t", "tg")):
+        channels = {i.channel for i in identities_of(session=ctx.session, member_id=member.id or 0)}
+        if "telegram" not in channels:
+            return [ctx.reply("profile.no_telegram")]
+        member.contact_channel = "telegram"
+    else:
+        if not member.phone:
+            return [ctx.reply("profile.no_phone")]
+        member.contact_channel = "whatsapp"
+    return _saved(ctx)
+
+
+def _saved(ctx: Context) -> Sequence[Reply]:
+    assert ctx.member is not None
+    ctx.member.updated_at = ctx.now
+    ctx.session.add(ctx.member)
+    return [ctx.reply("profile.saved"), _card(ctx)]
+
+
+def _card(ctx: Context) -> Reply:
+    member = ctx.member
+    assert member is not None
+    empty = ctx.t("profile.empty")
+    contact = member.contact_channel or ("whatsapp" if member.phone else ctx.identity.channel)
+    hide_or_show = (
+        ("show", "/profil tampilkan") if member.hide_phone else ("hide", "/profil sembunyikan")
+    )
+    other_contact = (
+        ("contact_tg", "/profil kontak telegram")
+        if contact == "whatsapp"
+        else ("contact_wa", "/profil kontak whatsapp")
+    )
+    return ctx.reply(
+        "profile.card",
+        name=member.display_name,
+        business=member.business_name or empty,
+        area=member.area or empty,
+        phone=member.phone or empty,
+        phone_shown=ctx.t("common.no" if member.hide_phone else "common.yes"),
+        contact=ctx.t(f"channel.{contact}"),
+        role=ctx.t(f"role.{member.role}"),
+        buttons=[
+            ctx.button("profile.button.name", "/profil nama"),
+            ctx.button("profile.button.business", "/profil usaha"),
+            ctx.button("profile.button.area", "/profil area"),
+            ctx.button("profile.button.phone", "/profil nomor"),
+            ctx.button(f"profile.button.{hide_or_show[0]}", hide_or_show[1]),
+            ctx.button(f"profile.button.{other_contact[0]}", other_contact[1]),
+        ],
+    )

@@ -1,0 +1,109 @@
+"""Where features declare their commands, flows and free-text handlers.
+
+Each feature module registers itself at import time; `handlers.features` imports them all,
+and the router asks the registry what a message means.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from handlers.context import Context
+from handlers.messages import Incoming, Reply
+from storage.models import Role
+
+__all__ = ["REGISTRY", "Command", "Handler", "Registry"]
+
+Handler = Callable[[Incoming, Context, str], Awaitable[Sequence[Reply]]]
+"""A command handler: (message, context, the text after the command) -> replies."""
+
+FlowHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply]]]
+FallbackHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply] | None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, reachable as `/name` (Telegram style) or as a bare keyword (WhatsApp)."""
+
+    key: str
+    handler: Handler
+    slash: tuple[str, ...]  # lower-case names after "/"
+    bare: tuple[str, ...]  # lower-case first words that work without "/"
+    role: Role | None  # None: anyone, even before joining
+    help_key: str | None  # catalogue key of the menu line; None: not listed
+    in_group: bool = False  # answered inside a Telegram group
+    en: str | None = None  # the name to show English speakers, if not the first one
+
+
+@dataclass
+class Registry:
+    """Commands, flows and fallbacks of every feature."""
+
+    commands: list[Command] = field(default_factory=list)
+    flows: dict[str, FlowHandler] = field(default_factory=dict)
+    fallbacks: list[tuple[int, FallbackHandler]] = field(default_factory=list)
+
+    def command(
+        self,
+        key: str,
+        *,
+        slash: Sequence[str],
+        bare: Sequence[str] = (),
+        role: Role | None = Role.MEMBER,
+        help_key: str | None = None,
+        in_group: bool = False,
+        en: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Register a command handler (decorator)."""
+
+        def register(handler: Handler) -> Handler:
+            slashes, bares = {n.lower() for n in slash}, {n.lower() for n in bare}
+            for other in self.commands:
+                if other.key == key or slashes & set(other.slash) or bares & set(other.bare):
+                    raise ValueError(f"command {key!r} clashes with {other.key!r}")
+            self.commands.append(
+                Command(
+                    key,
+                    handler,
+                    tuple(s.lower() for s in slash),
+                    tuple(b.lower() for b in bare),
+                    role,
+                    help_key,
+                    in_group,
+                    en,
+                )
+            )
+            return handler
+
+        return register
+
+    def flow(self, name: str) -> Callable[[FlowHandler], FlowHandler]:
+        """Register the handler of a multi-step flow (decorator)."""
+
+        def register(handler: FlowHandler) -> FlowHandler:
+            if name in self.flows:
+                raise ValueError(f"flow {name!r} registered twice")
+            self.flows[name] = handler
+            return handler
+
+        return register
+
+    def fallback(self, priority: int = 100) -> Callable[[FallbackHandler], FallbackHandler]:
+        """Register a handler for messages that are no command; lower priority runs first."""
+
+        def register(handler: FallbackHandler) -> FallbackHandler:
+            self.fallbacks.append((priority, handler))
+            self.fallbacks.sort(key=lambda item: item[0])
+            return handler
+
+        return register
+
+    def find(self, word: str, *, slash: bool) -> Command | None:
+        """The command named `word`, as typed with or without "/"."""
+        word = word.lower()
+        for command in self.commands:
+            if word in (command.slash if slash else command.bare):
+                return command
+        return None
+
+
+REGISTRY = Registry()

@@ -1,0 +1,1 @@
+"""Work the bot starts itself: the outbox delivery, scheduled jobs, and their wiring."""

@@ -1,0 +1,244 @@
+"""The delivery worker: drains the outbox through the channels' senders.
+
+Opt-out and reachability are checked here, at send time, not when an audience was built.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from handlers.clock import Clock
+from handlers.messages import payload_to_reply
+from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendResult
+from storage.communities import identities_of
+from storage.db import SessionFactory, transaction
+from storage.models import ChannelIdentity, Member, OutboxMessage, OutboxStatus
+from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent, release_stuck
+
+__all__ = ["DeliveryReport", "DeliveryWorker", "deliver_due"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+STUCK_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class DeliveryReport:
+    """Counts of one drain, by outcome."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class _Planned:
+    row_id: int
+    identity_id: int | None
+    channel: str | None
+    outbound: Outbound | None
+    skip_reason: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour: deterministic, so tests can predict it."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _plan(
+    row: OutboxMessage,
+    member: Member | None,
+    identities: list[ChannelIdentity],
+    senders: Mapping[str, Sender],
+) -> _Planned:
+    reply = payload_to_reply(row.payload, kind=row.kind)
+    if row.chat_id is not None:  # a group chat (Telegram), not a person
+        if "telegram" not in senders:
+            return _Planned(row.id or 0, None, None, None, "no_channel")
+        outbound = Outbound(row.chat_id, reply, row.kind, "id", None, str(row.id))
+        return _Planned(row.id or 0, None, "telegram", outbound)
+    if member is None:
+        return _Planned(row.id or 0, None, None, None, "member_gone")
+    if member.opted_out_at is not None:
+        return _Planned(row.id or 0, None, None, None, "opted_out")
+    usable = [i for i in identities if i.unreachable_at is None and i.channel in senders]
+    if not usable:
+        return _Planned(row.id or 0, None, None, None, "unreachable")
+    identity = usable[0]  # the app they used most recently
+    outbound = Outbound(
+        identity.address, reply, row.kind, member.language, identity.last_inbound_at, str(row.id)
+    )
+    return _Planned(row.id or 0, identity.id, identity.channel, outbound)
+
+
+async def _send(plan: _Planned, senders: Mapping[str, Sender]) -> SendResult | Exception:
+    assert plan.outbound is not None and plan.channel is not None
+    try:
+        return await senders[plan.channel].send(plan.outbound)
+    except (RetryLater, PermanentFailure) as error:
+        return error
+    except Exception as error:  # a sender bug must not lose the row
+        log.exception("sender %s failed on outbox row %s", plan.channel, plan.row_id)
+        return RetryLater(f"unexpected: {error!r}")
+
+
+async def deliver_due(
+    *,
+    open_session: SessionFactory,
+    senders: Mapping[str, Sender],
+    clock: Clock,
+    batch: int = 200,
+) -> DeliveryReport:
+    """Send every due outbox row once; senders apply their own rate limits concurrently."""
+    report = DeliveryReport()
+    with transaction(open_session) as session:
+        now = clock.now()
+        release_stuck(session=session, older_than=STUCK_AFTER, now=now)
+        plans = []
+        for row in claim_due(session=session, now=now, limit=batch):
+            member = session.get(Member, row.member_id) if row.member_id else None
+            identities = (
+                list(identities_of(session=session, member_id=member.id or 0)) if member else []
+            )
+            plans.append(_plan(row, member, identities, senders))
+    to_send = [p for p in plans if p.outbound is not None]
+    results = await asyncio.gather(*(_send(p, senders) for p in to_send))
+    outcomes = dict(zip((p.row_id for p in to_send), results, strict=True))
+    with transaction(open_session) as session:
+        now = clock.now()
+        for plan in plans:
+            row = session.get(OutboxMessage, plan.row_id)
+            if row is None:  # erased meanwhile
+                continue
+            if plan.skip_reason is not None:
+                mark_failed(
+                    session=session,
+                    row=row,
+                    status=OutboxStatus.SKIPPED,
+                    error=plan.skip_reason,
+                    error_code=None,
+                    now=now,
+                )
+                report.add("skipped")
+                continue
+            report.add(_record(session, row, plan, outcomes[plan.row_id], now))
+    if report.total:
+        log.info("delivery: %s", report.counts)
+    return report
+
+
+def _record(
+    session: Session,
+    row: OutboxMessage,
+    plan: _Planned,
+    outcome: SendResult | Exception,
+    now: datetime,
+) -> str:
+    if isinstance(outcome, SendResult):
+        if outcome.status == OutboxStatus.NEEDS_TEMPLATE:
+            mark_failed(
+                session=session,
+                row=row,
+                status=OutboxStatus.NEEDS_TEMPLATE,
+                error="outside the 24-hour window and no template configured",
+                error_code=None,
+                now=now,
+                channel=plan.channel,
+            )
+            return "needs_template"
+        mark_sent(
+            session=session,
+            row=row,
+            channel=plan.channel or "",
+            provider_id=outcome.provider_id,
+            now=now,
+        )
+        return "sent"
+    if isinstance(outcome, PermanentFailure):
+        if outcome.unreachable and plan.identity_id is not None:
+            identity = session.get(ChannelIdentity, plan.identity_id)
+            if identity is not None:
+                identity.unreachable_at, identity.unreachable_reason = now, str(outcome)[:200]
+                session.add(identity)
+            # another app of the same member may still reach them
+            mark_retry(
+                session=session,
+                row=row,
+                error=str(outcome),
+                retry_at=now,
+                now=now,
+                max_attempts=MAX_ATTEMPTS,
+            )
+            row.error_code = outcome.code
+            return "unreachable"
+        mark_failed(
+            session=session,
+            row=row,
+            status=OutboxStatus.FAILED,
+            error=str(outcome),
+            error_code=outcome.code,
+            now=now,
+            channel=plan.channel,
+        )
+        return "failed"
+    assert isinstance(outcome, RetryLater)
+    delay = timedelta(seconds=outcome.retry_after) if outcome.retry_after else backoff(row.attempts)
+    mark_retry(
+        session=session,
+        row=row,
+        error=str(outcome),
+        retry_at=now + delay,
+        now=now,
+        max_attempts=MAX_ATTEMPTS,
+    )
+    return "retry"
+
+
+class DeliveryWorker:
+    """Drains the outbox whenever kicked, and every `interval` seconds regardless."""
+
+    def __init__(
+        self,
+        *,
+        open_session: SessionFactory,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        interval: float = 5.0,
+    ) -> None:
+        self.open_session, self.senders, self.clock = open_session, senders, clock
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def kick(self) -> None:
+        """Ask for a drain now (after a handler queued notices)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Loop until stop(); a failing drain is logged and retried, never fatal."""
+        while not self._stopping:
+            try:
+                await deliver_due(
+                    open_session=self.open_session, senders=self.senders, clock=self.clock
+                )
+            except Exception:
+                log.exception("delivery drain failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        """Finish the current drain, then return from run()."""
+        self._stopping = True
+        self._wake.set()

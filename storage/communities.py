@@ -1,0 +1,214 @@
+"""Communities, members and their channel identities."""
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, delete, select
+
+from storage.models import (
+    ChannelIdentity,
+    Community,
+    ConversationState,
+    LinkCode,
+    Media,
+    Member,
+    OutboxMessage,
+    Product,
+    Role,
+)
+
+__all__ = [
+    "claim_link_code",
+    "create_community",
+    "create_link_code",
+    "erase_member",
+    "find_members",
+    "get_community_by_invite",
+    "get_or_create_identity",
+    "identities_of",
+    "join_community",
+    "members_of",
+    "promote",
+]
+
+LINK_CODE_TTL = timedelta(minutes=15)
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+
+
+def create_community(
+    *,
+    session: Session,
+    name: str,
+    invite_code: str,
+    timezone: str,
+    language: str,
+    now: datetime,
+) -> Community:
+    """Add a community; the invite code is stored upper-case so matching ignores case."""
+    community = Community(
+        name=name,
+        invite_code=invite_code.strip().upper(),
+        timezone=timezone,
+        language=language,
+        created_at=now,
+    )
+    session.add(community)
+    session.flush()
+    return community
+
+
+def get_community_by_invite(*, session: Session, invite_code: str) -> Community | None:
+    """Find a community by its invite code, case-insensitively."""
+    code = invite_code.strip().upper()
+    return session.exec(select(Community).where(Community.invite_code == code)).first()
+
+
+def get_or_create_identity(
+    *, session: Session, channel: str, address: str, display_name: str, now: datetime
+) -> ChannelIdentity:
+    """The identity behind an address; the first message from an address creates it."""
+    identity = session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.address == address
+        )
+    ).first()
+    if identity is None:
+        identity = ChannelIdentity(
+            channel=channel, address=address, display_name=display_name, created_at=now
+        )
+        session.add(identity)
+        session.flush()
+    return identity
+
+
+def join_community(
+    *,
+    session: Session,
+    identity: ChannelIdentity,
+    community: Community,
+    display_name: str,
+    language: str,
+    phone: str | None,
+    now: datetime,
+) -> Member:
+    """Make the identity a member of the community, recording consent now."""
+    member = Member(
+        community_id=community.id,
+        display_name=display_name,
+        language=language,
+        phone=phone,
+        consent_at=now,
+        created_at=now,
+        updated_at=now,
+        contact_channel=identity.channel if identity.channel != "local" else None,
+    )
+    session.add(member)
+    session.flush()
+    identity.member_id = member.id
+    session.add(identity)
+    return member
+
+
+def identities_of(*, session: Session, member_id: int) -> Sequence[ChannelIdentity]:
+    """Every channel address of a member, most recently active first."""
+    rows = session.exec(select(ChannelIdentity).where(ChannelIdentity.member_id == member_id)).all()
+    return sorted(rows, key=lambda i: i.last_inbound_at or i.created_at, reverse=True)
+
+
+def members_of(
+    *, session: Session, community_id: int, roles: Sequence[str] | None = None
+) -> Sequence[Member]:
+    """Members of one community, optionally only some roles."""
+    query = select(Member).where(Member.community_id == community_id)
+    if roles:
+        query = query.where(col(Member.role).in_(list(roles)))
+    return session.exec(query.order_by(col(Member.id))).all()
+
+
+def find_members(
+    *, session: Session, community_id: int, name: str, phone: str | None = None
+) -> list[Member]:
+    """Resolve how people name a member: E.164 phone, @username, Telegram id, local name,
+    or display/business name (case-insensitive). The caller normalises `phone`.
+    """
+    text = name.strip()
+    conditions = [
+        (ChannelIdentity.channel == "telegram")
+        & (func.lower(ChannelIdentity.username) == text.removeprefix("@").lower()),
+        ChannelIdentity.address == text,
+    ]
+    if phone:
+        conditions.append(ChannelIdentity.address == phone)
+    via_identity = select(ChannelIdentity.member_id).where(or_(*conditions))
+    query = select(Member).where(
+        Member.community_id == community_id,
+        or_(
+            col(Member.id).in_(via_identity),
+            Member.phone == (phone or "\x00"),
+            func.lower(Member.display_name) == text.lower(),
+            func.lower(Member.business_name) == text.lower(),
+        ),
+    )
+    return list(session.exec(query.order_by(col(Member.id))).all())
+
+
+def create_link_code(*, session: Session, member_id: int, now: datetime) -> str:
+    """Issue a one-time code to send from another chat app; older codes stop working."""
+    session.exec(delete(LinkCode).where(col(LinkCode.member_id) == member_id))
+    code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(6))
+    session.add(LinkCode(code=code, member_id=member_id, expires_at=now + LINK_CODE_TTL))
+    session.flush()
+    return code
+
+
+def claim_link_code(*, session: Session, code: str, now: datetime) -> int | None:
+    """Use up a link code; returns the member it belongs to, or None if unknown/expired."""
+    link = session.get(LinkCode, code.strip().upper())
+    if link is None:
+        return None
+    session.delete(link)
+    session.flush()
+    return link.member_id if link.expires_at > now else None
+
+
+def erase_member(*, session: Session, member: Member) -> list[str]:
+    """Delete everything Guyub holds about a person (Indonesia's PDP law, right to erasure).
+
+    Returns the media files (paths relative to the media folder) that are no longer
+    referenced, for the caller to delete from disk.
+    """
+    member_id = member.id
+    photo_ids = [
+        p
+        for p in session.exec(
+            select(Product.photo_media_id).where(Product.seller_id == member_id)
+        ).all()
+        if p
+    ]
+    identity_ids = [i.id for i in identities_of(session=session, member_id=member_id or 0)]
+    session.exec(
+        delete(ConversationState).where(col(ConversationState.identity_id).in_(identity_ids))
+    )
+    session.exec(delete(ChannelIdentity).where(col(ChannelIdentity.id).in_(identity_ids)))
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.member_id) == member_id))
+    session.exec(delete(LinkCode).where(col(LinkCode.member_id) == member_id))
+    session.exec(delete(Product).where(col(Product.seller_id) == member_id))
+    session.delete(member)
+    session.flush()
+    still_used = select(Product.photo_media_id).where(col(Product.photo_media_id).in_(photo_ids))
+    orphans = session.exec(
+        select(Media).where(col(Media.id).in_(photo_ids), col(Media.id).not_in(still_used))
+    ).all()
+    paths = [m.path for m in orphans]
+    for media in orphans:
+        session.delete(media)
+    session.flush()
+    return paths
+
+
+def promote(*, member: Member, role: Role, now: datetime) -> None:
+    """Give a member a role."""
+    member.role = role
+    member.updated_at = now

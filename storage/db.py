@@ -1,0 +1,121 @@
+"""Engines, sessions and the schema guard, for SQLite (default) and PostgreSQL alike."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+import storage.models  # noqa: F401  (registers the tables on the metadata)
+
+__all__ = [
+    "SchemaOutOfDate",
+    "SessionFactory",
+    "check_schema",
+    "make_engine",
+    "prepare",
+    "session_factory",
+    "upgrade",
+]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SessionFactory = Callable[[], Session]
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database was made by another version of Guyub; refuse rather than corrupt it."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str | None:
+    """The schema revision this code expects."""
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision (`guyub db upgrade`)."""
+    command.upgrade(_alembic_config(engine), "head")
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaOutOfDate unless the database is exactly at the code's revision."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database schema is at revision {current or 'none'}, but this version of "
+            f"Guyub needs {head}. Back up the database, then run: guyub db upgrade"
+        )
+
+
+def prepare(engine: Engine) -> None:
+    """Create the schema in an empty database; otherwise insist it is up to date.
+
+    An empty database has nothing to corrupt, so a first start needs no extra step;
+    an existing one is never migrated behind the operator's back.
+    """
+    if not inspect(engine).get_table_names():
+        upgrade(engine)
+    check_schema(engine)
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    """A callable that opens a new session whose objects stay usable after commit."""
+
+    def open_session() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return open_session
+
+
+@contextmanager
+def transaction(open_session: SessionFactory) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with open_session() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

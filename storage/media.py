@@ -1,0 +1,79 @@
+"""The media store: photos kept once by the bot, addressed by an unguessable id."""
+
+import hashlib
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from storage.models import Media
+
+__all__ = ["MediaStore"]
+
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
+
+
+class MediaStore:
+    """Files in a local folder, rows in the `media` table; the same bytes are kept once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def save(
+        self,
+        *,
+        session: Session,
+        data: bytes,
+        content_type: str,
+        now: datetime,
+        community_id: int | None = None,
+        telegram_file_id: str | None = None,
+    ) -> Media:
+        """Keep `data` (or find the copy already kept) and return its row."""
+        digest = hashlib.sha256(data).hexdigest()
+        existing = session.exec(select(Media).where(Media.sha256 == digest)).first()
+        if existing is not None:
+            if telegram_file_id and not existing.telegram_file_id:
+                existing.telegram_file_id = telegram_file_id
+                session.add(existing)
+            return existing
+        media_id = secrets.token_urlsafe(16)
+        relative = f"{digest[:2]}/{media_id}{EXTENSIONS.get(content_type, '.bin')}"
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        media = Media(
+            id=media_id,
+            community_id=community_id,
+            sha256=digest,
+            content_type=content_type,
+            size=len(data),
+            path=relative,
+            telegram_file_id=telegram_file_id,
+            created_at=now,
+        )
+        session.add(media)
+        session.flush()
+        return media
+
+    def get(self, *, session: Session, media_id: str) -> Media | None:
+        """The row of a kept file."""
+        return session.get(Media, media_id)
+
+    def by_telegram_file_id(self, *, session: Session, file_id: str) -> Media | None:
+        """A photo Telegram already knows, so it is not downloaded twice."""
+        return session.exec(select(Media).where(Media.telegram_file_id == file_id)).first()
+
+    def path_of(self, media: Media) -> Path:
+        """Where the bytes are on disk."""
+        return self.root / media.path
+
+    def read(self, media: Media) -> bytes:
+        """The bytes of a kept file."""
+        return self.path_of(media).read_bytes()
+
+    def delete_files(self, relative_paths: list[str]) -> None:
+        """Remove files whose rows are gone (after a data erasure)."""
+        for relative in relative_paths:
+            (self.root / relative).unlink(missing_ok=True)

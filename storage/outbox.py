@@ -1,0 +1,159 @@
+"""The outbox: every bot-initiated message is a row first, so nothing is lost or sent twice."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from storage.models import OutboxMessage, OutboxStatus
+
+__all__ = [
+    "claim_due",
+    "enqueue",
+    "find_by_provider_id",
+    "mark_failed",
+    "mark_retry",
+    "mark_sent",
+    "mark_status",
+    "release_stuck",
+]
+
+
+def enqueue(
+    *,
+    session: Session,
+    community_id: int,
+    member_id: int | None,
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    chat_id: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Add a message unless one with the same key exists; True when it was added."""
+    row = OutboxMessage(
+        community_id=community_id,
+        member_id=member_id,
+        chat_id=chat_id,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        next_attempt_at=not_before or now,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def claim_due(*, session: Session, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+    """Take up to `limit` due rows and mark them `sending`.
+
+    On PostgreSQL several workers may drain at once: SKIP LOCKED lets each take
+    different rows. SQLite serialises writers, which gives the same guarantee.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.exec(query).all()
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+        row.updated_at = now
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def mark_sent(
+    *,
+    session: Session,
+    row: OutboxMessage,
+    channel: str,
+    provider_id: str | None,
+    now: datetime,
+    status: str = OutboxStatus.SENT,
+) -> None:
+    """Record a successful hand-over to the channel."""
+    row.status, row.channel, row.provider_message_id = status, channel, provider_id
+    row.sent_at = row.updated_at = now
+    row.last_error = None
+    session.add(row)
+
+
+def mark_retry(
+    *,
+    session: Session,
+    row: OutboxMessage,
+    error: str,
+    retry_at: datetime,
+    now: datetime,
+    max_attempts: int,
+) -> None:
+    """Try again later, or give up after `max_attempts`."""
+    row.last_error = error[:500]
+    row.updated_at = now
+    if row.attempts >= max_attempts:
+        row.status = OutboxStatus.FAILED
+    else:
+        row.status, row.next_attempt_at = OutboxStatus.PENDING, retry_at
+    session.add(row)
+
+
+def mark_failed(
+    *,
+    session: Session,
+    row: OutboxMessage,
+    status: str,
+    error: str,
+    error_code: str | None,
+    now: datetime,
+    channel: str | None = None,
+) -> None:
+    """A final outcome that is not a send: failed, skipped (opted out), needs_template."""
+    row.status, row.last_error, row.error_code = status, error[:500], error_code
+    row.channel = channel or row.channel
+    row.updated_at = now
+    session.add(row)
+
+
+def mark_status(
+    *, session: Session, row: OutboxMessage, status: str, error_code: str | None, now: datetime
+) -> None:
+    """Apply a delivery report (delivered, read, failed, undelivered) from a channel."""
+    row.status = status
+    row.error_code = error_code or row.error_code
+    row.updated_at = now
+    session.add(row)
+
+
+def find_by_provider_id(*, session: Session, provider_id: str) -> OutboxMessage | None:
+    """The row a channel's status callback talks about."""
+    return session.exec(
+        select(OutboxMessage).where(OutboxMessage.provider_message_id == provider_id)
+    ).first()
+
+
+def release_stuck(*, session: Session, older_than: timedelta, now: datetime) -> int:
+    """Put rows left `sending` by a crash back to pending: at-least-once beats never."""
+    result = session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.updated_at) < now - older_than,
+        )
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,1 @@
+"""In-process fakes of external services (Twilio, Telegram) for tests."""
