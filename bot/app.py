@@ -13,6 +13,7 @@ from jobs.delivery import DeliveryReport, DeliveryWorker, deliver_due
 from jobs.scheduler import JobEnv
 from jobs.sending import Sender
 from storage.db import SessionFactory, make_engine, prepare, session_factory
+from storage.media import MediaStore
 
 __all__ = ["Core", "build_core"]
 
@@ -46,6 +47,11 @@ class Core:
         return await deliver_due(
             open_session=self.open_session, senders=self.senders, clock=self.clock
         )
+
+    @property
+    def media(self) -> MediaStore:
+        """The media store the handlers use."""
+        return MediaStore(self.options.media_dir)
 
     def close(self) -> None:
         """Release the database."""

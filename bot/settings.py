@@ -14,7 +14,9 @@ PLACEHOLDERS = {"changeme", "change-me", "xxx", "your-token-here", "secret"}
 class Settings(BaseSettings):
     """Everything Guyub reads from outside; built once in main()."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = "sqlite:///data/guyub.db"
     media_dir: Path = Path("data/media")

@@ -5,6 +5,8 @@ from handlers.registry import REGISTRY, Command
 
 __all__ = ["command_hint", "menu_lines"]
 
+GUEST_COMMANDS = {"join", "menu", "language", "link"}  # what makes sense before joining
+
 
 def command_hint(ctx: Context, command: Command) -> str:
     """The way this person should type the command on the channel they use."""
@@ -22,7 +24,7 @@ def menu_lines(ctx: Context) -> list[str]:
     for command in REGISTRY.commands:
         if command.help_key is None:
             continue
-        if ctx.member is None and command.role is not None:
+        if ctx.member is None and command.key not in GUEST_COMMANDS:
             continue
         if ctx.member is not None and command.key == "join":
             continue

@@ -118,9 +118,10 @@ async def deliver_due(
     with transaction(open_session) as session:
         now = clock.now()
         for plan in plans:
-            row = session.get(OutboxMessage, plan.row_id)
-            if row is None:  # erased meanwhile
+            found = session.get(OutboxMessage, plan.row_id)
+            if found is None:  # erased meanwhile
                 continue
+            row = found
             if plan.skip_reason is not None:
                 mark_failed(
                     session=session,

@@ -75,6 +75,8 @@ JOB_FACTORIES: list[JobFactory] = [_housekeeping]
 
 def build_specs(env: JobEnv) -> list[JobSpec]:
     """Every job for the communities as the database has them now."""
+    import jobs.features  # noqa: F401  (each feature appends its factory on import)
+
     with env.open_session() as session:
         communities = list(session.exec(select(Community)).all())
     return [spec for factory in JOB_FACTORIES for spec in factory(env, communities)]

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, delete, select
 
 from storage.models import (
@@ -94,6 +94,7 @@ def join_community(
     now: datetime,
 ) -> Member:
     """Make the identity a member of the community, recording consent now."""
+    assert community.id is not None
     member = Member(
         community_id=community.id,
         display_name=display_name,
@@ -134,23 +135,24 @@ def find_members(
     or display/business name (case-insensitive). The caller normalises `phone`.
     """
     text = name.strip()
-    conditions = [
-        (ChannelIdentity.channel == "telegram")
-        & (func.lower(ChannelIdentity.username) == text.removeprefix("@").lower()),
-        ChannelIdentity.address == text,
+    conditions: list[ColumnElement[bool]] = [
+        and_(
+            col(ChannelIdentity.channel) == "telegram",
+            func.lower(ChannelIdentity.username) == text.removeprefix("@").lower(),
+        ),
+        col(ChannelIdentity.address) == text,
     ]
     if phone:
-        conditions.append(ChannelIdentity.address == phone)
+        conditions.append(col(ChannelIdentity.address) == phone)
     via_identity = select(ChannelIdentity.member_id).where(or_(*conditions))
-    query = select(Member).where(
-        Member.community_id == community_id,
-        or_(
-            col(Member.id).in_(via_identity),
-            Member.phone == (phone or "\x00"),
-            func.lower(Member.display_name) == text.lower(),
-            func.lower(Member.business_name) == text.lower(),
-        ),
-    )
+    member_conditions: list[ColumnElement[bool]] = [
+        col(Member.id).in_(via_identity),
+        func.lower(Member.display_name) == text.lower(),
+        func.lower(Member.business_name) == text.lower(),
+    ]
+    if phone:
+        member_conditions.append(col(Member.phone) == phone)
+    query = select(Member).where(Member.community_id == community_id, or_(*member_conditions))
     return list(session.exec(query.order_by(col(Member.id))).all())
 
 

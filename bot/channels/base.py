@@ -12,8 +12,15 @@ __all__ = ["ChannelAdapter"]
 class ChannelAdapter(Protocol):
     """A chat platform: receives into the router, sends for the delivery worker."""
 
-    name: str
-    sender: Sender
+    @property
+    def name(self) -> str:
+        """The channel's name: telegram, whatsapp."""
+        ...
+
+    @property
+    def sender(self) -> Sender:
+        """What the delivery worker sends through."""
+        ...
 
     def routes(self) -> list[BaseRoute]:
         """HTTP routes to mount in the shared web app (webhooks); may be empty."""

@@ -1,0 +1,280 @@
+"""The `guyub` command: run the bot, chat locally, run the demo, manage the database."""
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from handlers.clock import ManualClock, OffsetClock
+from handlers.i18n import normalize_language
+from handlers.phones import to_e164
+from storage.communities import create_community, find_members, get_community_by_invite, promote
+from storage.db import (
+    SchemaOutOfDate,
+    current_revision,
+    head_revision,
+    make_engine,
+    transaction,
+    upgrade,
+)
+from storage.models import Role
+
+__all__ = ["main"]
+
+DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guyub", description="Guyub: jualan bareng komunitas.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", metavar="FILE", help="SQLite file to use instead of DATABASE_URL")
+        return p
+
+    with_db(sub.add_parser("run", help="start the bot (channels with credentials, or local)"))
+    chat = with_db(sub.add_parser("chat", help="chat with the bot in this terminal"))
+    chat.add_argument("--script", metavar="FILE", help="replay a transcript and print replies")
+    chat.add_argument("--as", dest="name", default="Saya", help="your local user name")
+    sub.add_parser("demo", help="run the bundled scenario on a fresh temporary database")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    with_db(db.add_parser("upgrade", help="migrate the schema to this version"))
+    with_db(db.add_parser("status", help="show the schema revision"))
+
+    community = sub.add_parser("community", help="communities")
+    csub = community.add_subparsers(dest="action", required=True)
+    create = with_db(csub.add_parser("create", help="create a community"))
+    create.add_argument("name")
+    create.add_argument("--invite", required=True, help="invite code members send to join")
+    create.add_argument(
+        "--tz",
+        default="Asia/Jakarta",
+        help="Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+    )
+    create.add_argument("--lang", default="id", help="default language: id or en")
+    with_db(csub.add_parser("list", help="list communities"))
+
+    member = sub.add_parser("member", help="members")
+    msub = member.add_subparsers(dest="action", required=True)
+    prom = with_db(msub.add_parser("promote", help="give a member a role (coordinator)"))
+    prom.add_argument("name", help="phone number, Telegram @username or id, local name, or name")
+    prom.add_argument("--community", required=True, help="the community's invite code")
+    prom.add_argument("--role", default="coordinator", choices=[r.value for r in Role])
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "db", None):
+        overrides["database_url"] = f"sqlite:///{Path(args.db).expanduser()}"
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `guyub` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ValidationError as error:
+        print(f"guyub: configuration error:\n{error}", file=sys.stderr)
+        return 2
+    quiet = args.command in {"chat", "demo"}
+    logging.basicConfig(
+        level=logging.WARNING if quiet else settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _dispatch(args, settings)
+    except SchemaOutOfDate as error:
+        print(f"guyub: {error}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        from bot.runner import run_bot
+
+        asyncio.run(run_bot(settings))
+        return 0
+    if args.command == "chat":
+        if args.script is not None and not Path(args.script).is_file():
+            print(f"guyub: no such script: {args.script}", file=sys.stderr)
+            return 2
+        lines = Path(args.script).read_text(encoding="utf-8").splitlines() if args.script else None
+        return asyncio.run(_chat(settings, lines, args.name))
+    if args.command == "demo":
+        return asyncio.run(_demo())
+    if args.command == "db":
+        return _db(args.action, settings)
+    if args.command == "community":
+        return _community(args, settings)
+    return _member(args, settings)
+
+
+async def _chat(settings: Settings, script: list[str] | None, name: str) -> int:
+    from bot.app import build_core
+    from bot.channels.local import LocalChat
+    from bot.runner import run_interactive
+
+    if script is None:
+        core = build_core(settings, OffsetClock())
+        try:
+            await run_interactive(core, name)
+        finally:
+            core.close()
+        return 0
+    core = build_core(settings, ManualClock())
+    try:
+        chat = LocalChat(core)
+        for line in script:
+            await chat.line(line)
+    finally:
+        core.close()
+    return 0
+
+
+async def _demo() -> int:
+    from bot.app import build_core
+    from bot.channels.local import LocalChat
+
+    script = resources.files("bot").joinpath("demo.txt").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="guyub-demo-") as folder:
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/demo.db",
+            media_dir=Path(folder) / "media",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        core = build_core(settings, ManualClock(DEMO_START))
+        try:
+            with transaction(core.open_session) as session:
+                create_community(
+                    session=session,
+                    name="KBA 13 Ulu",
+                    invite_code="KBA13",
+                    timezone="Asia/Jakarta",
+                    language="id",
+                    now=core.clock.now(),
+                )
+            print(
+                '=== Guyub demo: komunitas "KBA 13 Ulu" (kode undangan KBA13), '
+                "semua offline di kanal lokal ===\n"
+            )
+            chat = LocalChat(core)
+            for line in script.splitlines():
+                if line.startswith("##"):
+                    print(f"\n{line.lstrip('#').strip()}")
+                    continue
+                await chat.line(line)
+        finally:
+            core.close()
+    print("\n=== selesai / done ===")
+    return 0
+
+
+def _db(action: str, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        if action == "upgrade":
+            before = current_revision(engine)
+            upgrade(engine)
+            print(f"database schema: {before or 'empty'} -> {current_revision(engine)}")
+        else:
+            current, head = current_revision(engine), head_revision()
+            state = "up to date" if current == head else "run: guyub db upgrade"
+            print(f"database schema: {current or 'empty'} (this version needs {head}): {state}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _community(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+
+    core = build_core(settings)
+    try:
+        with transaction(core.open_session) as session:
+            if args.action == "list":
+                from sqlmodel import select
+
+                from storage.models import Community
+
+                for c in session.exec(select(Community)).all():
+                    print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
+                return 0
+            if args.tz not in available_timezones():
+                print(
+                    f"guyub: unknown time zone {args.tz!r}; use e.g. Asia/Jakarta, "
+                    "Asia/Makassar or Asia/Jayapura",
+                    file=sys.stderr,
+                )
+                return 2
+            language = normalize_language(args.lang)
+            if language is None:
+                print("guyub: --lang must be id or en", file=sys.stderr)
+                return 2
+            if get_community_by_invite(session=session, invite_code=args.invite) is not None:
+                print(f"guyub: invite code {args.invite.upper()} is already used", file=sys.stderr)
+                return 2
+            community = create_community(
+                session=session,
+                name=args.name.strip(),
+                invite_code=args.invite,
+                timezone=args.tz,
+                language=language,
+                now=core.clock.now(),
+            )
+            print(
+                f"community {community.name!r} created; members join with: "
+                f"GABUNG {community.invite_code} (Telegram: /start {community.invite_code})"
+            )
+    finally:
+        core.close()
+    return 0
+
+
+def _member(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+
+    core = build_core(settings)
+    try:
+        with transaction(core.open_session) as session:
+            community = get_community_by_invite(session=session, invite_code=args.community)
+            if community is None:
+                print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
+                return 2
+            found = find_members(
+                session=session,
+                community_id=community.id or 0,
+                name=args.name,
+                phone=to_e164(args.name),
+            )
+            if len(found) != 1:
+                problem = "no member" if not found else f"{len(found)} members"
+                print(
+                    f"guyub: {problem} matching {args.name!r} in {community.name}; members "
+                    "must join first (GABUNG), then use a phone number or @username",
+                    file=sys.stderr,
+                )
+                return 2
+            promote(member=found[0], role=Role(args.role), now=core.clock.now())
+            session.add(found[0])
+            print(f"{found[0].display_name} is now {args.role} of {community.name}")
+    finally:
+        core.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

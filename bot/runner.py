@@ -1,0 +1,117 @@
+"""`guyub run`: every configured channel, the web server, the scheduler and the outbox worker."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+import uvicorn
+
+from bot.app import Core, build_core
+from bot.channels.base import ChannelAdapter
+from bot.channels.local import LocalChat
+from bot.settings import Settings
+from bot.web import build_web_app
+from jobs.scheduler import build_specs, catch_up, start_scheduler
+
+__all__ = ["run_bot", "run_interactive"]
+
+log = logging.getLogger(__name__)
+
+
+def configured_channels(core: Core) -> list[ChannelAdapter]:
+    """The channels whose credentials are set."""
+    channels: list[ChannelAdapter] = []
+    if core.settings.has_telegram:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(core))
+    if core.settings.has_whatsapp:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        channels.append(WhatsAppChannel(core))
+    return channels
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; with no credentials, run the local channel instead."""
+    core = build_core(settings)
+    channels = configured_channels(core)
+    for channel in channels:
+        core.add_sender(channel.sender)
+    specs = build_specs(core.job_env)
+    await catch_up(specs, core.clock.now())
+    scheduler = start_scheduler(core.job_env, specs)
+    worker = asyncio.create_task(core.worker.run(), name="outbox-worker")
+    try:
+        if not channels:
+            print(
+                "Guyub: no TELEGRAM_BOT_TOKEN or TWILIO_* settings found, so no real channel "
+                "is connected. Running the local channel: type messages below (Ctrl-D to quit).",
+                flush=True,
+            )
+            await run_interactive(core, name="Saya")
+        else:
+            await _serve(core, channels)
+    finally:
+        core.worker.stop()
+        await worker
+        scheduler.shutdown(wait=False)
+        core.close()
+        log.info("Guyub stopped")
+
+
+async def _serve(core: Core, channels: list[ChannelAdapter]) -> None:
+    routes = [route for channel in channels for route in channel.routes()]
+    app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
+    config = uvicorn.Config(
+        app,
+        host=core.settings.host,
+        port=core.settings.port,
+        log_level=core.settings.log_level.lower(),
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.create_task(server.serve(), name="web")
+    started: list[ChannelAdapter] = []
+    try:
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+            log.info("channel %s started", channel.name)
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+    finally:
+        log.info("shutting down: no new updates, finishing in-flight work")
+        for channel in reversed(started):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("channel %s did not stop cleanly", channel.name)
+        server.should_exit = True
+        await serving
+
+
+async def run_interactive(core: Core, name: str) -> None:
+    """Chat in the terminal as `name`; `@as OTHER` switches user; `@clock`, `@channel` work."""
+    chat = LocalChat(core)
+    while True:
+        print(f"{name} > ", end="", flush=True)
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            print()
+            return
+        line = line.rstrip("\n")
+        if line.startswith("@as "):
+            name = line[4:].strip() or name
+        elif line.startswith(("@", "#")):
+            await chat.line(line)
+        elif line.strip():
+            await chat.say(name, line)

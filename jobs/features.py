@@ -1,0 +1,8 @@
+"""Every feature's scheduled jobs, imported once so each appends its factory."""
+
+import importlib
+
+JOB_MODULES: tuple[str, ...] = ()
+
+for _name in JOB_MODULES:
+    importlib.import_module(_name)

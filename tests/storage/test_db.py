@@ -1,0 +1,55 @@
+"""The schema guard, migrations and SQLite settings."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from storage.db import (
+    SchemaOutOfDate,
+    check_schema,
+    current_revision,
+    head_revision,
+    make_engine,
+    prepare,
+)
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    assert current_revision(engine) == head_revision()
+
+
+def test_sqlite_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'guyub.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    engine.dispose()
+
+
+def test_an_out_of_date_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    prepare(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0000_old'"))
+    with pytest.raises(SchemaOutOfDate, match="guyub db upgrade"):
+        prepare(engine)
+    engine.dispose()
+
+
+def test_a_database_from_elsewhere_is_not_touched(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(SchemaOutOfDate):
+        prepare(engine)
+    with pytest.raises(SchemaOutOfDate):
+        check_schema(engine)
+    engine.dispose()

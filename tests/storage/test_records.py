@@ -1,0 +1,195 @@
+"""Communities, identities, dedupe and the outbox on a real database."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.communities import (
+    claim_link_code,
+    create_community,
+    create_link_code,
+    find_members,
+    get_community_by_invite,
+    get_or_create_identity,
+    join_community,
+)
+from storage.inbound import mark_processed, prune_processed
+from storage.models import Member, OutboxMessage, OutboxStatus
+from storage.outbox import claim_due, enqueue, mark_retry, mark_sent, release_stuck
+
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+def _member(session: Session, address: str = "Siti", channel: str = "local") -> Member:
+    community = get_community_by_invite(session=session, invite_code="kba13") or create_community(
+        session=session,
+        name="KBA 13 Ulu",
+        invite_code="KBA13",
+        timezone="Asia/Jakarta",
+        language="id",
+        now=NOW,
+    )
+    identity = get_or_create_identity(
+        session=session, channel=channel, address=address, display_name=address, now=NOW
+    )
+    return join_community(
+        session=session,
+        identity=identity,
+        community=community,
+        display_name=address,
+        language="id",
+        phone=None,
+        now=NOW,
+    )
+
+
+def test_times_come_back_aware_utc(engine: Engine) -> None:
+    with Session(engine) as session:
+        member = _member(session)
+        session.commit()
+        member_id = member.id
+    with Session(engine) as session:
+        loaded = session.get(Member, member_id)
+        assert loaded is not None and loaded.consent_at == NOW
+        assert loaded.consent_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with Session(engine) as session:
+        member = _member(session)
+        member.opted_out_at = datetime(2026, 1, 1)  # noqa: DTZ001
+        session.add(member)
+        with pytest.raises(Exception, match="aware"):
+            session.commit()
+
+
+def test_one_identity_per_channel_address(engine: Engine) -> None:
+    with Session(engine) as session:
+        get_or_create_identity(
+            session=session, channel="telegram", address="1", display_name="a", now=NOW
+        )
+        session.commit()
+        again = get_or_create_identity(
+            session=session, channel="telegram", address="1", display_name="b", now=NOW
+        )
+        assert again.display_name == "a"
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(
+            OutboxMessage(
+                community_id=999,
+                kind="notice",
+                idempotency_key="x",
+                next_attempt_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            session.commit()
+
+
+def test_inbound_ids_are_deduplicated_and_pruned(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert mark_processed(session=session, channel="whatsapp", message_id="SM1", now=NOW)
+        assert not mark_processed(session=session, channel="whatsapp", message_id="SM1", now=NOW)
+        assert mark_processed(session=session, channel="telegram", message_id="SM1", now=NOW)
+        session.commit()
+        assert prune_processed(session=session, before=NOW + timedelta(seconds=1)) == 2
+
+
+def test_members_are_found_by_the_names_people_use(engine: Engine) -> None:
+    with Session(engine) as session:
+        siti = _member(session, "+6281234567890", "whatsapp")
+        siti.business_name = "Keripik Bu Siti"
+        budi = _member(session, "42", "telegram")
+        identity = get_or_create_identity(
+            session=session, channel="telegram", address="42", display_name="Budi", now=NOW
+        )
+        identity.username = "BudiJaya"
+        session.flush()
+        cid = siti.community_id
+
+        def ids(name: str, phone: str | None = None) -> list[int | None]:
+            return [
+                m.id
+                for m in find_members(session=session, community_id=cid, name=name, phone=phone)
+            ]
+
+        assert ids("x", phone="+6281234567890") == [siti.id]
+        assert ids("keripik bu siti") == [siti.id]
+        assert ids("@budijaya") == [budi.id]
+        assert ids("42") == [budi.id]
+        assert ids("nobody") == []
+
+
+def test_link_codes_work_once(engine: Engine) -> None:
+    with Session(engine) as session:
+        member = _member(session)
+        code = create_link_code(session=session, member_id=member.id or 0, now=NOW)
+        assert claim_link_code(session=session, code=code.lower(), now=NOW) == member.id
+        assert claim_link_code(session=session, code=code, now=NOW) is None
+
+
+def test_outbox_is_idempotent_and_claims_due_rows(engine: Engine) -> None:
+    with Session(engine) as session:
+        member = _member(session)
+        kwargs = {
+            "session": session,
+            "community_id": member.community_id,
+            "member_id": member.id,
+            "kind": "notice",
+            "payload": {"text": "hai"},
+        }
+        assert enqueue(idempotency_key="digest:2026-W50:1", now=NOW, **kwargs)  # type: ignore[arg-type]
+        assert not enqueue(idempotency_key="digest:2026-W50:1", now=NOW, **kwargs)  # type: ignore[arg-type]
+        assert enqueue(
+            idempotency_key="later",
+            now=NOW,  # type: ignore[arg-type]
+            not_before=NOW + timedelta(hours=1),
+            **kwargs,
+        )
+        session.commit()
+        rows = claim_due(session=session, now=NOW, limit=10)
+        assert [r.idempotency_key for r in rows] == ["digest:2026-W50:1"]
+        assert rows[0].status == OutboxStatus.SENDING and rows[0].attempts == 1
+        assert claim_due(session=session, now=NOW, limit=10) == []
+        mark_retry(
+            session=session,
+            row=rows[0],
+            error="429",
+            retry_at=NOW + timedelta(minutes=1),
+            now=NOW,
+            max_attempts=3,
+        )
+        assert rows[0].status == OutboxStatus.PENDING
+        again = claim_due(session=session, now=NOW + timedelta(minutes=1), limit=10)
+        mark_sent(session=session, row=again[0], channel="local", provider_id="p1", now=NOW)
+        assert again[0].status == OutboxStatus.SENT
+        session.commit()
+
+
+def test_rows_left_sending_by_a_crash_are_released(engine: Engine) -> None:
+    with Session(engine) as session:
+        member = _member(session)
+        enqueue(
+            session=session,
+            community_id=member.community_id,
+            member_id=member.id,
+            kind="notice",
+            idempotency_key="k",
+            payload={},
+            now=NOW,
+        )
+        claim_due(session=session, now=NOW, limit=1)
+        session.commit()
+        assert release_stuck(session=session, older_than=timedelta(minutes=10), now=NOW) == 0
+        later = NOW + timedelta(minutes=11)
+        assert release_stuck(session=session, older_than=timedelta(minutes=10), now=later) == 1
+        session.commit()
+        assert len(claim_due(session=session, now=later, limit=1)) == 1
