@@ -96,5 +96,6 @@ class Context:
                 buttons=reply.buttons,
                 to_member=member_id,
                 kind=reply.kind if reply.kind != "reply" else "notice",
+                extra=dict(reply.extra),
             )
         )

@@ -10,6 +10,12 @@ FEATURES = (
     "handlers.profile",
     "handlers.optout",
     "handlers.account",
+    "handlers.catalogue.posting",
+    "handlers.catalogue.manage",
+    "handlers.catalogue.browse",
+    "handlers.catalogue.moderation",
+    "handlers.catalogue.assisted",
+    "handlers.report",
 )
 
 for _name in FEATURES:

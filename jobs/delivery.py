@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 STUCK_AFTER = timedelta(minutes=10)
+NO_SENDER_DELAY = timedelta(minutes=5)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class _Planned:
     channel: str | None
     outbound: Outbound | None
     skip_reason: str | None = None
+    alternatives: int = 0  # other usable apps of the same member, if this one fails
 
 
 def backoff(attempts: int) -> timedelta:
@@ -72,14 +74,18 @@ def _plan(
         return _Planned(row.id or 0, None, None, None, "member_gone")
     if member.opted_out_at is not None:
         return _Planned(row.id or 0, None, None, None, "opted_out")
-    usable = [i for i in identities if i.unreachable_at is None and i.channel in senders]
+    reachable = [i for i in identities if i.unreachable_at is None]
+    usable = [i for i in reachable if i.channel in senders]
     if not usable:
-        return _Planned(row.id or 0, None, None, None, "unreachable")
+        # reachable only on a channel this process does not run (a local rehearsal on a
+        # live database): leave it for the process that does
+        reason = "no_sender" if reachable else "unreachable"
+        return _Planned(row.id or 0, None, None, None, reason)
     identity = usable[0]  # the app they used most recently
     outbound = Outbound(
         identity.address, reply, row.kind, member.language, identity.last_inbound_at, str(row.id)
     )
-    return _Planned(row.id or 0, identity.id, identity.channel, outbound)
+    return _Planned(row.id or 0, identity.id, identity.channel, outbound, None, len(usable) - 1)
 
 
 async def _send(plan: _Planned, senders: Mapping[str, Sender]) -> SendResult | Exception:
@@ -112,28 +118,44 @@ async def deliver_due(
                 list(identities_of(session=session, member_id=member.id or 0)) if member else []
             )
             plans.append(_plan(row, member, identities, senders))
-    to_send = [p for p in plans if p.outbound is not None]
-    results = await asyncio.gather(*(_send(p, senders) for p in to_send))
-    outcomes = dict(zip((p.row_id for p in to_send), results, strict=True))
     with transaction(open_session) as session:
         now = clock.now()
         for plan in plans:
-            found = session.get(OutboxMessage, plan.row_id)
-            if found is None:  # erased meanwhile
+            row = session.get(OutboxMessage, plan.row_id)
+            if row is None or plan.skip_reason is None:
                 continue
-            row = found
-            if plan.skip_reason is not None:
-                mark_failed(
+            if plan.skip_reason == "no_sender":
+                row.attempts -= 1
+                mark_retry(
                     session=session,
                     row=row,
-                    status=OutboxStatus.SKIPPED,
-                    error=plan.skip_reason,
-                    error_code=None,
+                    error="no sender for this channel here",
+                    retry_at=now + NO_SENDER_DELAY,
                     now=now,
+                    max_attempts=MAX_ATTEMPTS,
                 )
-                report.add("skipped")
+                report.add("deferred")
                 continue
-            report.add(_record(session, row, plan, outcomes[plan.row_id], now))
+            mark_failed(
+                session=session,
+                row=row,
+                status=OutboxStatus.SKIPPED,
+                error=plan.skip_reason,
+                error_code=None,
+                now=now,
+            )
+            report.add("skipped")
+
+    async def send_and_record(plan: _Planned) -> None:
+        outcome = await _send(plan, senders)
+        # each outcome is committed as soon as it is known, so a status callback that
+        # arrives right after the send finds the provider's id already stored
+        with transaction(open_session) as session:
+            row = session.get(OutboxMessage, plan.row_id)
+            if row is not None:  # None: erased meanwhile
+                report.add(_record(session, row, plan, outcome, clock.now()))
+
+    await asyncio.gather(*(send_and_record(p) for p in plans if p.outbound is not None))
     if report.total:
         log.info("delivery: %s", report.counts)
     return report
@@ -172,6 +194,7 @@ def _record(
             if identity is not None:
                 identity.unreachable_at, identity.unreachable_reason = now, str(outcome)[:200]
                 session.add(identity)
+        if outcome.unreachable and plan.alternatives:
             # another app of the same member may still reach them
             mark_retry(
                 session=session,

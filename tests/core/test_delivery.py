@@ -146,3 +146,13 @@ async def test_the_worker_drains_when_kicked_and_stops(chat: Transcript) -> None
     worker.stop()
     await asyncio.wait_for(task, timeout=5)
     assert chat.delivered("Siti") == ["Info posyandu"]
+
+
+async def test_a_rehearsal_leaves_other_channels_messages_alone(chat: Transcript) -> None:
+    await chat.join("42", channel=Channel.TELEGRAM)
+    del chat.core.senders["telegram"]  # e.g. `guyub chat` on the live database
+    queue_notice(chat, "42", "b1", channel=Channel.TELEGRAM)
+    assert (await chat.core.drain()).counts == {"deferred": 1}
+    with chat.core.open_session() as session:
+        row = session.exec(select(OutboxMessage)).one()
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)

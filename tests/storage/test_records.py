@@ -139,21 +139,22 @@ def test_link_codes_work_once(engine: Engine) -> None:
 def test_outbox_is_idempotent_and_claims_due_rows(engine: Engine) -> None:
     with Session(engine) as session:
         member = _member(session)
-        kwargs = {
-            "session": session,
-            "community_id": member.community_id,
-            "member_id": member.id,
-            "kind": "notice",
-            "payload": {"text": "hai"},
-        }
-        assert enqueue(idempotency_key="digest:2026-W50:1", now=NOW, **kwargs)  # type: ignore[arg-type]
-        assert not enqueue(idempotency_key="digest:2026-W50:1", now=NOW, **kwargs)  # type: ignore[arg-type]
-        assert enqueue(
-            idempotency_key="later",
-            now=NOW,  # type: ignore[arg-type]
-            not_before=NOW + timedelta(hours=1),
-            **kwargs,
-        )
+
+        def add(key: str, not_before: datetime | None = None) -> bool:
+            return enqueue(
+                session=session,
+                community_id=member.community_id,
+                member_id=member.id,
+                kind="notice",
+                idempotency_key=key,
+                payload={"text": "hai"},
+                now=NOW,
+                not_before=not_before,
+            )
+
+        assert add("digest:2026-W50:1")
+        assert not add("digest:2026-W50:1")
+        assert add("later", not_before=NOW + timedelta(hours=1))
         session.commit()
         rows = claim_due(session=session, now=NOW, limit=10)
         assert [r.idempotency_key for r in rows] == ["digest:2026-W50:1"]

@@ -1,0 +1,247 @@
+"""Sending on WhatsApp through Twilio: rate limit, the 24-hour window, errors sorted out."""
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+
+from bot.channels.rendering import numbered_text
+from bot.channels.twilio_http import TwilioConnection, connect_twilio
+from bot.channels.whatsapp_text import BODY_LIMIT, CAPTION_LIMIT, flat_variable, split_text
+from bot.settings import Settings
+from handlers.clock import Clock
+from handlers.messages import Button, Reply
+from handlers.phones import mask_phone
+from jobs.sending import Outbound, PermanentFailure, RetryLater, SendResult
+
+__all__ = ["TokenBucket", "WhatsAppSender", "classify"]
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=5)  # we see the message a little after WhatsApp does
+BUSINESS_KINDS = ("notice", "digest", "broadcast", "reminder")
+OUTSIDE_WINDOW = 63016
+RETRY_CODES = {20429, 63018, 20003}  # rate limits; auth: an operator can fix it, so wait
+UNREACHABLE = {
+    21211: "invalid number",
+    21610: "unsubscribed",
+    21614: "not a mobile number",
+    63003: "not on WhatsApp",
+    63024: "invalid recipient",
+}
+
+RECENT_MAX = 10_000
+
+ButtonsSent = Callable[[str, tuple[Button, ...]], None]
+
+
+class TokenBucket:
+    """At most `rate` sends a second (bursts up to one second's worth); waits without blocking."""
+
+    def __init__(
+        self,
+        rate: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate = max(rate, 0.001)
+        self.sleep = sleep
+        self.capacity = max(1.0, self.rate)
+        self.tokens = self.capacity
+        self.monotonic = monotonic
+        self.updated = monotonic()
+        self._lock = asyncio.Lock()  # waiters take their turn in order
+
+    async def acquire(self) -> None:
+        """Take one token, waiting (asynchronously) for it if the bucket is empty."""
+        async with self._lock:
+            while True:
+                now = self.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await self.sleep((1 - self.tokens) / self.rate)
+
+
+def classify(error: TwilioRestException) -> RetryLater | PermanentFailure:
+    """Twilio's answer as the delivery worker's vocabulary (never echoing its text: numbers)."""
+    code = error.code
+    reason = f"twilio {error.status}/{code or '-'}"
+    if error.status == 429 or error.status >= 500 or code in RETRY_CODES:
+        return RetryLater(reason)
+    if code in UNREACHABLE:
+        return PermanentFailure(f"{reason}: {UNREACHABLE[code]}", str(code), unreachable=True)
+    if code == OUTSIDE_WINDOW:
+        return PermanentFailure(f"{reason}: outside the 24-hour window", str(code))
+    return PermanentFailure(reason, str(code) if code else None)
+
+
+class WhatsAppSender:
+    """Starts and continues WhatsApp conversations for the delivery worker and the webhook."""
+
+    channel = "whatsapp"
+
+    def __init__(
+        self, settings: Settings, clock: Clock, on_buttons_sent: ButtonsSent | None = None
+    ) -> None:
+        if not settings.has_whatsapp:
+            raise ValueError(
+                "WhatsApp needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM "
+                "and PUBLIC_BASE_URL"
+            )
+        self.settings, self.clock = settings, clock
+        self.on_buttons_sent = on_buttons_sent or (lambda address, buttons: None)
+        base = (settings.public_base_url or "").rstrip("/")
+        self.status_callback = f"{base}/whatsapp/status"
+        self.media_base = f"{base}/media/"
+        sender = settings.twilio_whatsapp_from or ""
+        self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        self.limiter = TokenBucket(settings.whatsapp_rate_per_second)
+        self._connection: TwilioConnection | None = None
+        self._recent: OrderedDict[str, None] = OrderedDict()  # SIDs of outbox messages
+
+    def _twilio(self) -> TwilioConnection:
+        if self._connection is None:  # first use, necessarily inside the running loop
+            token = self.settings.twilio_auth_token
+            self._connection = connect_twilio(
+                self.settings.twilio_account_sid or "",
+                token.get_secret_value() if token else "",
+                self.settings.twilio_api_base_url,
+            )
+        return self._connection
+
+    async def open(self) -> None:
+        """Create the HTTP session now rather than on the first send."""
+        self._twilio()
+
+    async def close(self) -> None:
+        """Close the HTTP session; a later send would open a new one."""
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    def in_window(self, last_inbound_at: datetime | None) -> bool:
+        """Whether a free-form (session) message may still be sent."""
+        if last_inbound_at is None:
+            return False
+        return self.clock.now() - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+    def template_for(self, kind: str) -> str | None:
+        """The Content SID configured for a business-initiated kind, if any."""
+        if kind not in BUSINESS_KINDS:
+            return None
+        sid = getattr(self.settings, f"whatsapp_template_{kind}", None)
+        return sid or None
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        """One outbox message: a session message in the window, else the kind's template."""
+        reply, to = outbound.reply, outbound.address
+        template = self.template_for(outbound.kind)
+        if self.in_window(outbound.last_inbound_at):
+            try:
+                sid = await self.send_reply(to, reply)
+            except PermanentFailure as failure:
+                if failure.code != str(OUTSIDE_WINDOW):
+                    raise
+                log.info("whatsapp %s to %s: window closed early", outbound.kind, mask_phone(to))
+            else:
+                if reply.buttons:
+                    self.on_buttons_sent(to, reply.buttons)
+                return self._sent(sid)
+        if template is None:
+            return SendResult(status="needs_template")
+        variables = {k: flat_variable(v) for k, v in reply.extra.items()} or {
+            "1": flat_variable(reply.text)
+        }
+        sid = await self.create(
+            to, content_sid=template, content_variables=json.dumps(variables, ensure_ascii=False)
+        )
+        return self._sent(sid)
+
+    def _sent(self, sid: str | None) -> SendResult:
+        if sid is not None:
+            self._recent[sid] = None
+            while len(self._recent) > RECENT_MAX:
+                self._recent.popitem(last=False)
+        return SendResult(provider_id=sid)
+
+    def sent_recently(self, sid: str) -> bool:
+        """Whether an outbox message got this SID lately (its delivery report may come early)."""
+        return sid in self._recent
+
+    async def send_reply(
+        self,
+        address: str,
+        reply: Reply,
+        number_from: int = 1,
+        retry_delays: Sequence[float] = (),
+    ) -> str | None:
+        """A session message (split into bodies, photos as MediaUrl); the first part's SID.
+
+        With `retry_delays`, a passing failure of one part is retried after each delay
+        (replies to a message: no outbox row to come back to); without, it is raised.
+        """
+        text = numbered_text(reply, number_from)
+        media = [f"{self.media_base}{media_id}" for media_id in reply.media]
+        parts: list[tuple[str, list[str]]] = []
+        if media:
+            head = split_text(text, CAPTION_LIMIT)
+            first = head[0] if head else ""
+            parts.append((first, media[:1]))
+            parts.extend(("", [url]) for url in media[1:])  # WhatsApp: one photo a message
+            text = text.strip()[len(first) :]
+        parts.extend((body, []) for body in split_text(text, BODY_LIMIT))
+        sids = []
+        for body, urls in parts:
+            for delay in (*retry_delays, None):
+                try:
+                    sids.append(await self.create(address, body=body, media_url=urls))
+                    break
+                except RetryLater as error:
+                    if delay is None:
+                        raise
+                    await asyncio.sleep(error.retry_after or delay)
+        return sids[0] if sids else None
+
+    async def create(
+        self,
+        address: str,
+        *,
+        body: str = "",
+        media_url: Sequence[str] = (),
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> str:
+        """One Messages.json POST, rate-limited, with Twilio's errors sorted into ours."""
+        params: dict[str, object] = {
+            "to": f"whatsapp:{address}",
+            "from_": self.from_,
+            "status_callback": self.status_callback,
+        }
+        if body:
+            params["body"] = body
+        if media_url:
+            params["media_url"] = list(media_url)
+        if content_sid:
+            params["content_sid"] = content_sid
+            params["content_variables"] = content_variables
+        await self.limiter.acquire()
+        try:
+            message = await self._twilio().client.messages.create_async(**params)  # type: ignore[arg-type]
+        except TwilioRestException as error:
+            outcome = classify(error)
+            log.warning("whatsapp send to %s refused: %s", mask_phone(address), outcome)
+            raise outcome from error
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.warning("whatsapp send to %s: network: %r", mask_phone(address), error)
+            raise RetryLater(f"network: {type(error).__name__}") from error
+        return str(message.sid)

@@ -1,0 +1,129 @@
+"""Chatting with Guyub over WhatsApp, as transcripts: joining by numbered buttons, photos,
+button payloads, and replies that survive a rate limit."""
+
+from sqlmodel import select
+
+from bot.app import Core
+from bot.channels.whatsapp import WhatsAppChannel
+from storage.models import Community, Media
+from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.whatsapp.conftest import ACCOUNT_SID, PUBLIC, SARI, Phone
+
+
+async def test_join_and_consent_by_number(
+    sari: Phone, core: Core, community: Community, clock
+) -> None:
+    [consent] = await sari.say("GABUNG KBA13")
+    assert "KBA 13 Ulu" in consent and "Setuju?" in consent
+    assert consent.endswith("1. Setuju\n2. Batal")
+    [welcome] = await sari.say("1")
+    assert welcome.startswith("Terima kasih, Bu Sari! Anda sekarang anggota KBA 13 Ulu.")
+
+    member = sari.member(core)
+    assert member is not None and member.phone == SARI and member.display_name == "Bu Sari"
+    assert member.consent_at == clock.now()
+    identity = sari.identity(core)
+    assert identity is not None and identity.last_inbound_at == clock.now()
+
+
+async def test_consent_by_the_buttons_own_words_and_by_button_payload(
+    sari: Phone, core: Core, community: Community
+) -> None:
+    await sari.say("gabung kba13")
+    [again] = await sari.say("hmm")  # not an answer: asked again
+    assert again.endswith("1. Setuju\n2. Batal")
+    [welcome] = await sari.say("setuju")
+    assert "anggota KBA 13 Ulu" in welcome
+
+    budi = Phone(sari.http, sari.api, sari.channel, "+6285600001111")
+    budi.name = "Pak Budi"
+    await budi.say("GABUNG KBA13")
+    [welcome] = await budi.say("Setuju", payload="join:yes")  # a WhatsApp quick-reply button
+    assert "Pak Budi" in welcome
+    assert budi.member(core) is not None
+
+
+async def test_product_photo_is_downloaded_with_basic_auth_and_kept_once(
+    sari: Phone, core: Core, community: Community, api: FakeTwilioAPI
+) -> None:
+    await sari.say("GABUNG KBA13")
+    await sari.say("1")
+    photo = b"\xff\xd8\xff\xe0 keripik tempe"
+    url = api.add_media("keripik", photo, "image/jpeg", redirect=True)  # Twilio: 307 to a CDN
+    replies = await sari.say("Keripik tempe 15rb", media=[(url, "image/jpeg")])
+    assert replies  # the router (or the catalogue, once it lands) answered
+    assert api.media_requests == [url.removeprefix(api.base_url)]  # with our credentials
+
+    await sari.say("Keripik tempe 15rb", media=[(url, "image/jpeg")])  # sent twice: same bytes
+    with core.open_session() as session:
+        [media] = session.exec(select(Media)).all()
+    assert media.content_type == "image/jpeg" and media.size == len(photo)
+    assert media.community_id == community.id
+    assert core.media.read(media) == photo
+    assert [p for p in core.settings.media_dir.rglob("*") if p.is_file()] == [
+        core.media.path_of(media)
+    ]
+
+
+async def test_a_retried_photo_message_is_not_downloaded_again(
+    sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel
+) -> None:
+    url = api.add_media("bolu", b"\x89PNG bolu", "image/png")
+    params = sari.params("", media=[(url, "image/png")])
+    await sari.post(params)
+    await channel.idle()
+    await sari.post(params)
+    await channel.idle()
+    assert len(api.media_requests) == 1 and len(api.messages) == 1
+
+
+async def test_a_photo_that_cannot_be_fetched_gets_a_friendly_reply(
+    sari: Phone, api: FakeTwilioAPI, core: Core
+) -> None:
+    gone = f"{api.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MMx/Media/MEgone"
+    [reply] = await sari.say("", media=[(gone, "image/jpeg")])
+    assert reply.startswith("Maaf, foto Anda belum berhasil kami terima.")
+    with core.open_session() as session:
+        assert session.exec(select(Media)).all() == []
+
+
+async def test_voice_notes_are_not_downloaded(
+    sari: Phone, api: FakeTwilioAPI, community: Community
+) -> None:
+    await sari.say("GABUNG KBA13")
+    await sari.say("1")
+    url = api.add_media("voice", b"OggS", "audio/ogg")
+    [reply] = await sari.say("", media=[(url, "audio/ogg")])
+    assert reply.startswith("Maaf, saya hanya bisa membaca teks dan foto.")
+    assert api.media_requests == []
+
+
+async def test_a_rate_limited_reply_is_retried(
+    sari: Phone, api: FakeTwilioAPI, community: Community
+) -> None:
+    api.fail_next(status=429, code=20429)
+    [consent] = await sari.say("GABUNG KBA13")
+    assert "Setuju?" in consent
+    assert [(a.http_status, a.error_code) for a in api.attempts] == [(429, 20429), (201, None)]
+
+
+async def test_a_reply_to_an_invalid_number_is_logged_not_raised(
+    sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel, caplog
+) -> None:
+    api.fail_to(SARI)
+    assert await sari.say("halo") == []
+    assert "+6281****7890" in caplog.text and SARI not in caplog.text
+    api.clear()
+    assert len(await sari.say("halo lagi")) == 1  # the channel carries on
+
+
+async def test_status_callback_of_a_direct_reply_is_accepted(
+    sari: Phone, api: FakeTwilioAPI
+) -> None:
+    await sari.say("halo")
+    callback = api.status_callback(api.messages[0], "delivered")
+    assert callback.url == f"{PUBLIC}/whatsapp/status"
+    response = await sari.http.post(
+        "/whatsapp/status", data=callback.params, headers=callback.headers
+    )
+    assert response.status_code == 200
