@@ -1,5 +1,6 @@
 """The router: dedupe -> who is it -> conversation state -> handler, inside an error boundary."""
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -46,9 +47,16 @@ class Router:
         self.options = options
         self.registry = registry
         self.on_outbox = on_outbox or (lambda: None)
+        # One message at a time per process: a transaction never waits on another one
+        # held open across an await (SQLite has one writer); handling takes milliseconds.
+        self._turn = asyncio.Lock()
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Answer a message; [] for a duplicate or for what needs no answer."""
+        async with self._turn:
+            return await self._handle(msg)
+
+    async def _handle(self, msg: Incoming) -> list[Reply]:
         try:
             with transaction(self.open_session) as session:
                 now = self.clock.now()

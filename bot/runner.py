@@ -31,6 +31,11 @@ def configured_channels(core: Core) -> list[ChannelAdapter]:
         from bot.channels.whatsapp import WhatsAppChannel
 
         channels.append(WhatsAppChannel(core))
+    elif core.settings.twilio_account_sid:
+        log.warning(
+            "WhatsApp is off: it needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+            "TWILIO_WHATSAPP_FROM and PUBLIC_BASE_URL all set"
+        )
     return channels
 
 

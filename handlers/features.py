@@ -16,6 +16,7 @@ FEATURES = (
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",
     "handlers.report",
+    "handlers.groups",
 )
 
 for _name in FEATURES:

@@ -112,18 +112,19 @@ async def deliver_due(
         now = clock.now()
         release_stuck(session=session, older_than=STUCK_AFTER, now=now)
         plans = []
-        for row in claim_due(session=session, now=now, limit=batch):
-            member = session.get(Member, row.member_id) if row.member_id else None
+        for claimed in claim_due(session=session, now=now, limit=batch):
+            member = session.get(Member, claimed.member_id) if claimed.member_id else None
             identities = (
                 list(identities_of(session=session, member_id=member.id or 0)) if member else []
             )
-            plans.append(_plan(row, member, identities, senders))
+            plans.append(_plan(claimed, member, identities, senders))
     with transaction(open_session) as session:
         now = clock.now()
         for plan in plans:
-            row = session.get(OutboxMessage, plan.row_id)
-            if row is None or plan.skip_reason is None:
+            skipped = session.get(OutboxMessage, plan.row_id)
+            if skipped is None or plan.skip_reason is None:
                 continue
+            row = skipped
             if plan.skip_reason == "no_sender":
                 row.attempts -= 1
                 mark_retry(

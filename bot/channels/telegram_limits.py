@@ -1,0 +1,176 @@
+"""Telegram's flood limits, and the order in which one chat's updates are handled.
+
+PTB's AIORateLimiter has no per-private-chat limit and halts *every* request after one 429,
+so Guyub uses its own small limiter: about 30 messages/s for the bot, 1/s per private chat
+(with a burst of 3, as Telegram tolerates short bursts), 20/min per group, and a 429 pauses
+only the chat it came from. It waits with asyncio, never blocking the event loop.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+
+__all__ = ["ChatRateLimiter", "PerChatUpdateProcessor", "retry_seconds"]
+
+log = logging.getLogger(__name__)
+
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+KEEP_LIMITERS = 1024  # forget idle chats' limiters beyond this many
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The wait a 429 asks for, in seconds (PTB gives a timedelta with PTB_TIMEDELTA=true)."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _is_group(chat_id: object) -> bool:
+    """Groups and channels have negative ids (or @names); people have positive ones."""
+    try:
+        return int(str(chat_id)) < 0
+    except ValueError:
+        return True
+
+
+class ChatRateLimiter(BaseRateLimiter[int]):
+    """Rate limits per bot, per chat and per group; retries 429s and network errors per chat.
+
+    `rate_limit_args` is how many attempts one call may take (None: 1 + `max_retries`; PTB
+    drops a 0, hence attempts rather than retries). The outbox passes 1, so a 429 comes back
+    as RetryLater and the row is retried later instead of holding up the drain.
+    """
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30,
+        private_per_second: float = 1,
+        private_burst: int = 3,
+        group_per_minute: float = 20,
+        max_retries: int = 3,
+        network_backoff: float = 0.5,
+    ) -> None:
+        self.overall = AsyncLimiter(overall_per_second, 1)
+        self.private_rate = (private_burst, private_burst / private_per_second)
+        self.group_rate = (group_per_minute, 60.0)
+        self.max_retries = max_retries
+        self.network_backoff = network_backoff
+        self._chats: dict[str, AsyncLimiter] = {}
+        self._paused_until: dict[str, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def _limiter(self, chat: str) -> AsyncLimiter:
+        if chat not in self._chats:
+            if len(self._chats) > KEEP_LIMITERS:
+                for key, idle in list(self._chats.items()):
+                    if idle.has_capacity(idle.max_rate):
+                        del self._chats[key]
+            rate, period = self.group_rate if _is_group(chat) else self.private_rate
+            self._chats[chat] = AsyncLimiter(rate, period)
+        return self._chats[chat]
+
+    def pause(self, chat: str, seconds: float) -> None:
+        """Hold back this chat only, after Telegram asked it to wait."""
+        loop = asyncio.get_running_loop()
+        self._paused_until[chat] = max(self._paused_until.get(chat, 0.0), loop.time() + seconds)
+
+    async def _wait_if_paused(self, chat: str) -> None:
+        until = self._paused_until.get(chat)
+        if until is None:
+            return
+        delay = until - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if self._paused_until.get(chat) == until:
+            del self._paused_until[chat]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSONResult:
+        """Wait for the limits, make the call, and retry it as allowed."""
+        if data.get("chat_id") is None:  # getFile, answerCallbackQuery, setMyCommands, ...
+            return await callback(*args, **kwargs)
+        chat = str(data["chat_id"])
+        retries = self.max_retries if rate_limit_args is None else max(rate_limit_args - 1, 0)
+        attempt = 0
+        while True:
+            await self._wait_if_paused(chat)
+            try:
+                async with self._limiter(chat), self.overall:
+                    return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.pause(chat, retry_seconds(error) + 0.1)
+                if attempt >= retries:
+                    raise
+                log.info("telegram %s: 429, retrying after %ss", endpoint, retry_seconds(error))
+            except BadRequest:
+                raise
+            except NetworkError:
+                if attempt >= retries:
+                    raise
+                await asyncio.sleep(self.network_backoff * 2**attempt)
+            attempt += 1
+
+
+def _chat_key(update: object) -> int | None:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return None
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one chat are handled in order; different chats are handled side by side.
+
+    One person waiting for their rate-limited replies must not hold up everyone else,
+    while two messages of the same person must not overtake each other.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Any) -> None:
+        """Run the update's handling once the chat's earlier updates are done."""
+        key = _chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                with contextlib.suppress(KeyError):
+                    del self._waiting[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,224 @@
+"""Sending to Telegram: direct replies and outbox messages, each Reply as few messages as fit.
+
+A reply with a photo is one message (photo + caption + keyboard) unless its text is longer
+than a caption may be; then the rest follows as text, with the keyboard on the last part.
+Photos go by Telegram file_id when Telegram already has them, otherwise the bytes are
+uploaded from the media store once and the returned file_id is kept for next time.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select, update
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from bot.channels.telegram_limits import retry_seconds
+from bot.channels.telegram_render import escape, keyboard, split_caption, split_text
+from handlers.clock import Clock
+from handlers.messages import Reply
+from jobs.sending import Outbound, PermanentFailure, RetryLater, SendResult
+from storage.db import SessionFactory, transaction
+from storage.media import MediaStore
+from storage.models import ChannelIdentity, Community, Media
+
+__all__ = ["TelegramSender", "is_unreachable"]
+
+log = logging.getLogger(__name__)
+
+ALBUM_LIMIT = 10
+EMPTY_TEXT = "⬇️"  # a keyboard needs a message to hang on
+GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+
+def is_unreachable(error: TelegramError) -> bool:
+    """403 (blocked, kicked, deactivated) or a chat Telegram does not know: stop writing."""
+    if isinstance(error, Forbidden):
+        return True
+    return isinstance(error, BadRequest) and any(g in error.message.lower() for g in GONE)
+
+
+class TelegramSender:
+    """The Telegram side of the delivery worker, and of the adapter's direct replies."""
+
+    channel = "telegram"
+
+    def __init__(
+        self, bot: ExtBot[Any], *, open_session: SessionFactory, media: MediaStore, clock: Clock
+    ) -> None:
+        self.bot = bot
+        self.open_session = open_session
+        self.media = media
+        self.clock = clock
+        self.ready = False  # set by the channel once the bot is initialised
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        """Send one outbox message; Telegram's answers become RetryLater/PermanentFailure."""
+        if not self.ready:
+            raise RetryLater("telegram channel is not running")
+        try:
+            message = await self.deliver(outbound.address, outbound.reply, first_attempts=1)
+        except RetryAfter as error:
+            raise RetryLater(error.message, retry_after=retry_seconds(error)) from error
+        except (Forbidden, BadRequest) as error:
+            code = "403" if isinstance(error, Forbidden) else "400"
+            unreachable = is_unreachable(error)
+            raise PermanentFailure(error.message, code, unreachable=unreachable) from error
+        except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
+            raise RetryLater(f"telegram: {error.message}") from error
+        return SendResult(provider_id=str(message.message_id) if message else None)
+
+    async def reply(self, chat_id: int, replies: Sequence[Reply], *, private: bool) -> None:
+        """Answer in the chat an update came from; a blocked person is marked unreachable."""
+        for reply in replies:
+            try:
+                await self.deliver(chat_id, reply, first_attempts=None)
+            except TelegramError as error:
+                if not is_unreachable(error):
+                    log.warning("telegram reply to %s failed: %r", chat_id, error)
+                    continue
+                log.info("telegram chat %s unreachable: %s", chat_id, error.message)
+                if private:
+                    self.mark_unreachable(str(chat_id), error.message)
+                return
+
+    async def deliver(
+        self, chat_id: int | str, reply: Reply, *, first_attempts: int | None
+    ) -> Message | None:
+        """Send a reply; returns the last message. A group that became a supergroup is followed."""
+        try:
+            return await self._deliver(chat_id, reply, first_attempts)
+        except ChatMigrated as moved:
+            self._follow_migration(str(chat_id), str(moved.new_chat_id))
+            return await self._deliver(moved.new_chat_id, reply, first_attempts)
+
+    async def _deliver(
+        self, chat_id: int | str, reply: Reply, attempts: int | None
+    ) -> Message | None:
+        markup = keyboard(reply.buttons)
+        media = [row for row in (self._media_row(m) for m in reply.media) if row is not None]
+        texts = split_text(reply.text)
+        last: Message | None = None
+        if len(media) == 1:
+            caption, texts = split_caption(reply.text)
+            last = await self._send_photo(chat_id, media[0], caption, markup, texts, attempts)
+            attempts = None  # the first part is out: later parts retry here, not via the outbox
+        elif media:
+            for start in range(0, len(media), ALBUM_LIMIT):
+                await self._send_album(chat_id, media[start : start + ALBUM_LIMIT], attempts)
+                attempts = None
+        if not texts and markup is not None and last is None:
+            texts = [EMPTY_TEXT]
+        for index, text in enumerate(texts):
+            last = await self.bot.send_message(
+                chat_id=chat_id,
+                text=escape(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if index == len(texts) - 1 else None,
+                rate_limit_args=attempts,
+            )
+            attempts = None
+        return last
+
+    async def _send_photo(
+        self,
+        chat_id: int | str,
+        row: Media,
+        caption: str,
+        markup: InlineKeyboardMarkup | None,
+        texts_after: list[str],
+        attempts: int | None,
+    ) -> Message:
+        """One photo with its caption; the keyboard goes on it unless more text follows."""
+
+        async def send(photo: str | bytes) -> Message:
+            return await self.bot.send_photo(
+                chat_id=chat_id,
+                photo=photo,
+                caption=escape(caption) or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None if texts_after else markup,
+                rate_limit_args=attempts,
+            )
+
+        if row.telegram_file_id:
+            try:
+                return await send(row.telegram_file_id)
+            except BadRequest as error:
+                if is_unreachable(error):
+                    raise
+                log.info("telegram forgot file of media %s; uploading it again", row.id)
+        message = await send(await asyncio.to_thread(self.media.read, row))
+        self._remember_file_id(row.id, message)
+        return message
+
+    async def _send_album(
+        self, chat_id: int | str, rows: list[Media], attempts: int | None
+    ) -> None:
+        """Several photos as one album, by file_id where known (all uploaded if one is stale)."""
+
+        async def send(use_ids: bool) -> None:
+            photos = [
+                row.telegram_file_id
+                if use_ids and row.telegram_file_id
+                else await asyncio.to_thread(self.media.read, row)
+                for row in rows
+            ]
+            messages = await self.bot.send_media_group(
+                chat_id=chat_id,
+                media=[InputMediaPhoto(photo) for photo in photos],
+                rate_limit_args=attempts if use_ids else None,
+            )
+            for row, photo, message in zip(rows, photos, messages, strict=False):
+                if isinstance(photo, bytes):
+                    self._remember_file_id(row.id, message)
+
+        try:
+            await send(use_ids=True)
+        except BadRequest as error:
+            if is_unreachable(error) or not any(row.telegram_file_id for row in rows):
+                raise
+            await send(use_ids=False)
+
+    def _media_row(self, media_id: str) -> Media | None:
+        with self.open_session() as session:
+            row = self.media.get(session=session, media_id=media_id)
+        if row is None:
+            log.warning("reply refers to missing media %s; sending the text only", media_id)
+        return row
+
+    def _remember_file_id(self, media_id: str, message: Message) -> None:
+        """Keep the file_id of an upload (new, or replacing one Telegram no longer knows)."""
+        if not message.photo:
+            return
+        with transaction(self.open_session) as session:
+            row = session.get(Media, media_id)
+            if row is not None and row.telegram_file_id != message.photo[-1].file_id:
+                row.telegram_file_id = message.photo[-1].file_id
+                session.add(row)
+
+    def mark_unreachable(self, address: str, reason: str) -> None:
+        """Note that this person cannot be written to (blocked the bot, account gone)."""
+        with transaction(self.open_session) as session:
+            identity = session.exec(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == self.channel, ChannelIdentity.address == address
+                )
+            ).first()
+            if identity is not None:
+                identity.unreachable_at = self.clock.now()
+                identity.unreachable_reason = reason[:200]
+                session.add(identity)
+
+    def _follow_migration(self, old: str, new: str) -> None:
+        log.info("telegram group %s became supergroup %s", old, new)
+        with transaction(self.open_session) as session:
+            session.exec(
+                update(Community)
+                .where(col(Community.telegram_group_chat_id) == old)
+                .values(telegram_group_chat_id=new)
+            )

@@ -1,0 +1,1 @@
+"""Pure text helpers for the product catalogue: price parsing, categories and search."""

@@ -1,0 +1,125 @@
+"""The product card: what buyers, sellers and coordinators see of one product."""
+
+from collections.abc import Callable, Sequence
+
+from handlers.catalogue.categories import category_name
+from handlers.context import Context
+from handlers.i18n import rupiah
+from handlers.messages import Button, Reply
+from storage.communities import identities_of
+from storage.models import Member, Product, ProductStatus
+from storage.products import recommendation_counts
+
+__all__ = ["contact_line", "price_text", "product_card", "product_cards", "product_label"]
+
+LIST_DESCRIPTION_LIMIT = 300
+"""Search and catalogue cards show the start of long descriptions (photo captions are short)."""
+
+
+def price_text(ctx: Context, price: int | None) -> str:
+    """`Rp15.000`, or "tanya penjual" when the seller gave no price."""
+    return rupiah(price) if price is not None else ctx.t("catalogue.card.no_price")
+
+
+def product_label(product: Product) -> str:
+    """`#12 Keripik pisang`: how a product is named in lists and messages."""
+    return f"#{product.id} {product.title}"
+
+
+def _telegram_username(ctx: Context, seller: Member) -> str | None:
+    for identity in identities_of(session=ctx.session, member_id=seller.id or 0):
+        if identity.channel == "telegram" and identity.username:
+            return identity.username
+    return None
+
+
+def contact_line(ctx: Context, seller: Member) -> str:
+    """How to reach the seller, the way they chose; never a number they hid."""
+    whatsapp = (
+        f"https://wa.me/{seller.phone.lstrip('+')}"
+        if seller.phone and not seller.hide_phone
+        else None
+    )
+    username = _telegram_username(ctx, seller)
+    telegram = f"https://t.me/{username}" if username else None
+    preferred = (
+        [telegram, whatsapp] if seller.contact_channel == "telegram" else [whatsapp, telegram]
+    )
+    link = next((link for link in preferred if link), None)
+    if link is None:
+        return ctx.t("catalogue.card.contact_coordinator")
+    return ctx.t("catalogue.card.contact", link=link)
+
+
+def _seller_line(ctx: Context, seller: Member | None) -> str:
+    if seller is None:
+        return ctx.t("catalogue.card.seller", seller="?")
+    name = seller.business_name or seller.display_name
+    if seller.area:
+        return ctx.t("catalogue.card.seller_area", seller=name, area=seller.area)
+    return ctx.t("catalogue.card.seller", seller=name)
+
+
+def _description(product: Product, full: bool) -> str:
+    text = product.description
+    if not full and len(text) > LIST_DESCRIPTION_LIMIT:
+        text = text[:LIST_DESCRIPTION_LIMIT].rstrip() + "…"
+    return text
+
+
+def product_card(
+    ctx: Context,
+    product: Product,
+    *,
+    recommendations: int = 0,
+    heading: str | None = None,
+    buttons: Sequence[Button] = (),
+    full: bool = True,
+    show_status: bool = False,
+) -> Reply:
+    """One product as a reply: photo, title, price, seller, recommendations, contact."""
+    seller = ctx.session.get(Member, product.seller_id)
+    lines = [heading] if heading else []
+    lines.append(f"🛍️ {product_label(product)}")
+    lines.append(ctx.t("catalogue.card.price", price=price_text(ctx, product.price)))
+    lines.append(
+        ctx.t("catalogue.card.category", category=category_name(product.category, ctx.lang))
+    )
+    if product.description:
+        lines.append(_description(product, full))
+    lines.append(_seller_line(ctx, seller))
+    lines.append(ctx.t("catalogue.card.recommendations", count=recommendations))
+    if show_status and product.status != ProductStatus.ACTIVE:
+        lines.append(ctx.t(f"catalogue.status.{product.status}"))
+        if product.moderation_reason and product.status in (
+            ProductStatus.HIDDEN,
+            ProductStatus.REMOVED,
+        ):
+            lines.append(ctx.t("catalogue.card.reason", reason=product.moderation_reason))
+    if seller is not None:
+        lines.append(contact_line(ctx, seller))
+    media = (product.photo_media_id,) if product.photo_media_id else ()
+    return Reply(
+        text="\n".join(line for line in lines if line), media=media, buttons=tuple(buttons)
+    )
+
+
+def product_cards(
+    ctx: Context,
+    products: Sequence[Product],
+    buttons_for: Callable[[Product], Sequence[Button]] = lambda product: (),
+) -> list[Reply]:
+    """Cards for a page of products, with each one's recommendation count."""
+    counts = recommendation_counts(
+        session=ctx.session, product_ids=[product.id or 0 for product in products]
+    )
+    return [
+        product_card(
+            ctx,
+            product,
+            recommendations=counts.get(product.id or 0, 0),
+            buttons=buttons_for(product),
+            full=False,
+        )
+        for product in products
+    ]

@@ -1,0 +1,137 @@
+"""A SQLite FTS5 index that makes catalogue search fast; PostgreSQL runs without it.
+
+`storage.products.search_products` ranks active products by how many search words start
+a word of the title, then newest first. A `LIKE` scan does that anywhere but costs
+~40 ms at 50,000 products; this index answers the same question in a few ms.
+
+How it works:
+- `product_fts(title, body)` holds only ACTIVE products, rowid = product id, built from
+  `Product.search_text` (" title words | description words ") by triggers on `product`,
+  so every writer (ORM, bulk delete, erasure) keeps it right.
+- Every token carries its community: `c7xkeripik`. A prefix query `"c7xkerip"*` is then
+  scoped to community 7 without a join, and FTS5 stays the only thing consulted.
+- Results come tier by tier (all words in the title, then one fewer, ... then none), each
+  tier newest first via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
+
+The table and triggers are created on first use (not in the Alembic migration, which is
+shared by both databases); when FTS5 is missing, `search_ids` returns None and the
+caller falls back to `LIKE`.
+"""
+
+import weakref
+from collections.abc import Sequence
+from itertools import combinations
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+__all__ = ["ensure_index", "search_ids"]
+
+_WITHOUT_FTS5: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+_TAG = "'c' || {row}.community_id || 'x'"
+_SPLIT = "instr({row}.search_text, ' | ')"
+_TITLE = "CASE WHEN {split} > 0 THEN trim(substr({row}.search_text, 1, {split} - 1)) ELSE '' END"
+_BODY = (
+    "CASE WHEN {split} > 0 THEN trim(substr({row}.search_text, {split} + 3)) "
+    "ELSE trim({row}.search_text) END"
+)
+
+
+def _tagged(part: str, row: str) -> str:
+    """SQL that prefixes every word of a title/body part with the community tag."""
+    tag = _TAG.format(row=row)
+    text = part.format(row=row, split=_SPLIT.format(row=row))
+    return f"CASE WHEN {text} = '' THEN '' ELSE {tag} || replace({text}, ' ', ' ' || {tag}) END"
+
+
+def _insert(row: str) -> str:
+    return (
+        f"INSERT INTO product_fts(rowid, title, body) SELECT {row}.id, "
+        f"{_tagged(_TITLE, row)}, {_tagged(_BODY, row)}"
+    )
+
+
+_DDL = [
+    "CREATE VIRTUAL TABLE product_fts USING fts5("
+    "title, body, tokenize = 'unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER product_fts_insert AFTER INSERT ON product WHEN new.status = 'active' "
+    f"BEGIN {_insert('new')}; END",
+    "CREATE TRIGGER product_fts_delete AFTER DELETE ON product "
+    "BEGIN DELETE FROM product_fts WHERE rowid = old.id; END",
+    "CREATE TRIGGER product_fts_update AFTER UPDATE OF status, search_text, community_id "
+    "ON product BEGIN DELETE FROM product_fts WHERE rowid = old.id; "
+    f"{_insert('new')} WHERE new.status = 'active'; END",
+    f"{_insert('product')} FROM product WHERE product.status = 'active'",
+]
+
+
+def ensure_index(session: Session) -> bool:
+    """Create the index if this SQLite database lacks it; False where there is none."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite" or engine in _WITHOUT_FTS5:
+        return False
+    connection = session.connection()
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'product_fts'"
+    ).first()
+    if found is not None:
+        return True
+    try:
+        with connection.begin_nested():
+            for statement in _DDL:
+                connection.exec_driver_sql(statement)
+    except OperationalError:  # SQLite built without FTS5
+        _WITHOUT_FTS5.add(engine)
+        return False
+    return True
+
+
+def _tiers(terms: list[str]) -> list[str]:
+    """FTS5 queries for "exactly n words in the title", n from all down to none."""
+    everywhere = " AND ".join(terms)
+
+    def at_least(n: int) -> str:
+        groups = (" AND ".join(f"title : {t}" for t in group) for group in combinations(terms, n))
+        return " OR ".join(f"({g})" for g in groups)
+
+    tiers = []
+    for n in range(len(terms), -1, -1):
+        if n == len(terms):
+            tiers.append(f"({everywhere}) AND ({at_least(n)})")
+        elif n == 0:
+            tiers.append(f"({everywhere}) NOT ({at_least(1)})")
+        else:
+            tiers.append(f"(({everywhere}) AND ({at_least(n)})) NOT ({at_least(n + 1)})")
+    return tiers
+
+
+def search_ids(
+    *, session: Session, community_id: int, words: Sequence[str], limit: int, offset: int
+) -> list[int] | None:
+    """Ids of the active products matching every word prefix, best first; None: no index."""
+    if not ensure_index(session):
+        return None
+    connection = session.connection()
+    terms = [f'"c{community_id}x{word.replace(chr(34), "")}"*' for word in words]
+    ids: list[int] = []
+    for tier in _tiers(terms):
+        if offset:
+            (count,) = connection.exec_driver_sql(
+                "SELECT count(*) FROM product_fts WHERE product_fts MATCH ?", (tier,)
+            ).one()
+            if count <= offset:
+                offset -= count
+                continue
+        rows = connection.exec_driver_sql(
+            "SELECT rowid FROM product_fts WHERE product_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT ? OFFSET ?",
+            (tier, limit - len(ids), offset),
+        ).all()
+        ids.extend(row[0] for row in rows)
+        offset = 0
+        if len(ids) >= limit:
+            break
+    return ids

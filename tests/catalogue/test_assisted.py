@@ -1,0 +1,85 @@
+"""`/jualuntuk NAMA`: a coordinator posts for a seller without a smartphone."""
+
+from sqlmodel import select
+
+from storage.models import Member, Role
+from tests.catalogue.conftest import Market
+
+
+async def test_posting_for_a_new_assisted_seller(market: Market) -> None:
+    await market.join("Rina")
+    market.coordinator("Rina")
+    assert "Buat anggota baru" in (await market.say("Rina", "/jualuntuk Bu Minah"))[0]
+    assert "Nomor HP Bu Minah" in (await market.press("Rina", "Buat anggota"))[0]
+    assert "bukan nomor HP" in (await market.say("Rina", "belum tahu"))[0]
+    replies = await market.say("Rina", "0812 1111 2222")
+    assert "atas nama Bu Minah" in replies[0] and "nama produknya" in replies[1]
+    await market.say("Rina", "Keripik singkong balado 12rb")
+    await market.say("Rina", "lewati")
+    await market.say("Rina", photo=True)
+    card = await market.press("Rina", "Kuliner")
+    assert "Penjual: Bu Minah" in card[0]
+    assert "https://wa.me/6281211112222" in card[0]
+    assert "sudah tayang atas nama Bu Minah" in (await market.press("Rina", "Pasang"))[0]
+
+    with market.core.open_session() as session:
+        minah = session.exec(select(Member).where(Member.display_name == "Bu Minah")).one()
+    product = market.products()[0]
+    assert (product.seller_id, product.posted_by_id) == (minah.id, market.chat.member("Rina").id)  # type: ignore[union-attr]
+    assert minah.assisted and minah.role == Role.SELLER and minah.phone == "+6281211112222"
+
+    listing = await market.say("Rina", "PRODUKKU")
+    assert "(untuk Bu Minah)" in listing[0]
+    assert "ditandai habis" in (await market.say("Rina", f"HABIS {product.id}"))[0]
+
+
+async def test_posting_for_an_existing_member_by_name(market: Market) -> None:
+    await market.join("Siti")
+    await market.join("Rina")
+    market.coordinator("Rina")
+    replies = await market.say("Rina", "/jualuntuk siti")
+    assert "atas nama Siti" in replies[0]
+    await market.say("Rina", "Pempek kapal selam 50k")
+    await market.say("Rina", "isi 5")
+    await market.press("Rina", "Lewati")
+    await market.press("Rina", "Kuliner")
+    await market.press("Rina", "Pasang")
+    assert market.products()[0].seller_id == market.chat.member("Siti").id  # type: ignore[union-attr]
+    assert "Pempek kapal selam" in (await market.say("Siti", "PRODUKKU"))[0]
+
+
+async def test_ambiguous_names_offer_a_choice(market: Market) -> None:
+    await market.join("Sari")
+    await market.join("Sari B")
+    await market.say("Sari B", "PROFIL NAMA Sari")
+    await market.join("Rina")
+    market.coordinator("Rina")
+    assert "beberapa anggota" in (await market.say("Rina", "/jualuntuk Sari"))[0]
+    assert len(market.buttons("Rina")) == 2
+    assert "atas nama Sari" in (await market.press("Rina", "Sari"))[0]
+
+
+async def test_only_coordinators_post_for_others(market: Market) -> None:
+    await market.join("Budi")
+    assert "hanya untuk koordinator" in (await market.say("Budi", "/jualuntuk Bu Minah"))[0]
+    await market.join("Rina")
+    market.coordinator("Rina")
+    assert "Tulis nama penjualnya" in (await market.say("Rina", "/jualuntuk"))[0]
+
+
+async def test_the_limit_is_checked_again_when_publishing(market: Market) -> None:
+    await market.join("Siti")
+    await market.join("Rina")
+    market.coordinator("Rina")
+    market.community_max(1)
+    await market.say("Siti", "JUAL Keripik 15rb")  # Siti's draft waits for her
+
+    await market.say("Rina", "/jualuntuk Siti")  # meanwhile Rina posts for Siti
+    await market.say("Rina", "Rendang 85rb")
+    await market.say("Rina", "lewati")
+    await market.say("Rina", "lewati")
+    await market.press("Rina", "Kuliner")
+    await market.press("Rina", "Pasang")
+
+    assert "sudah punya 1 produk aktif" in (await market.press("Siti", "Pasang"))[0]
+    assert [p.title for p in market.products()] == ["Rendang"]

@@ -1,0 +1,66 @@
+"""The real Telegram channel (real PTB Application) against FakeTelegramAPI, on real SQLite."""
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import Core
+from bot.channels.telegram import TelegramChannel
+from bot.settings import Settings
+from storage.models import Community
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.telegram.chats import TelegramUser
+
+TOKEN = "123456:GUYUB-TEST-TOKEN"
+
+
+@pytest.fixture(autouse=True)
+def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB builds RetryAfter without a deprecation warning (an error here)."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    """A running fake Bot API on 127.0.0.1."""
+    async with FakeTelegramAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path: Path, api: FakeTelegramAPI) -> Settings:
+    """Polling-mode settings pointed at the fake (overrides the shared fixture)."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        media_dir=tmp_path / "media",
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_api_base_url=api.base_url,
+        telegram_api_file_url=api.base_file_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def telegram(core: Core, community: Community) -> AsyncIterator[TelegramChannel]:
+    """The started channel, registered as the core's Telegram sender; stopped afterwards."""
+    channel = TelegramChannel(core, poll_timeout=timedelta(seconds=1))
+    core.add_sender(channel.sender)
+    await channel.start()
+    yield channel
+    await channel.stop()
+
+
+@pytest.fixture
+def update_ids() -> Iterator[int]:
+    """Fresh update ids for one test."""
+    return itertools.count(100)
+
+
+@pytest.fixture
+def siti(api: FakeTelegramAPI, update_ids: Iterator[int]) -> TelegramUser:
+    """Siti (Telegram user 42, Indonesian)."""
+    return TelegramUser(api, update_ids, 42, first_name="Siti", username="siti_kripik")
