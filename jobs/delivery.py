@@ -16,6 +16,7 @@ from handlers.clock import Clock
 from handlers.messages import payload_to_reply
 from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendResult
 from storage.communities import identities_of
+from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
 from storage.models import ChannelIdentity, Member, OutboxMessage, OutboxStatus
 from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent, release_stuck
@@ -188,6 +189,8 @@ def _record(
             provider_id=outcome.provider_id,
             now=now,
         )
+        if outcome.buttons_shown and plan.outbound and plan.identity_id is not None:
+            _remember_buttons(session, plan.identity_id, plan.outbound, now)
         return "sent"
     if isinstance(outcome, PermanentFailure):
         if outcome.unreachable and plan.identity_id is not None:
@@ -228,6 +231,19 @@ def _record(
         max_attempts=MAX_ATTEMPTS,
     )
     return "retry"
+
+
+def _remember_buttons(
+    session: Session, identity_id: int, outbound: Outbound, now: datetime
+) -> None:
+    """A notice's buttons become the ones `1`, `2` answer, unless the person is mid-flow."""
+    if not outbound.reply.buttons:
+        return
+    state = load_state(session=session, identity_id=identity_id, now=now)
+    if state.flow is None:
+        state.buttons = [[b.label, b.payload] for b in outbound.reply.buttons]
+        state.updated_at = now
+        session.add(state)
 
 
 class DeliveryWorker:

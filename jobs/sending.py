@@ -27,6 +27,7 @@ class SendResult:
 
     status: str = "sent"
     provider_id: str | None = None
+    buttons_shown: bool = True  # False when a template went out instead (no buttons)
 
 
 class RetryLater(Exception):

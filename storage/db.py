@@ -56,6 +56,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+DERIVED_PREFIXES = ("product_fts",)
+"""Tables Guyub derives and rebuilds by itself (the SQLite search index), outside Alembic."""
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Autogenerate filter: leave derived tables (storage/search_index.py) alone."""
+    return not (type_ == "table" and name is not None and name.startswith(DERIVED_PREFIXES))
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

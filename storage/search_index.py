@@ -2,7 +2,8 @@
 
 `storage.products.search_products` ranks active products by how many search words start
 a word of the title, then newest first. A `LIKE` scan does that anywhere but costs
-~40 ms at 50,000 products; this index answers the same question in a few ms.
+~40 ms at 50,000 products; this index answers the same question in a few ms
+(bench/search.py).
 
 How it works:
 - `product_fts(title, body)` holds only ACTIVE products, rowid = product id, built from
@@ -10,8 +11,9 @@ How it works:
   so every writer (ORM, bulk delete, erasure) keeps it right.
 - Every token carries its community: `c7xkeripik`. A prefix query `"c7xkerip"*` is then
   scoped to community 7 without a join, and FTS5 stays the only thing consulted.
-- Results come tier by tier (all words in the title, then one fewer, ... then none), each
-  tier newest first via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
+- Up to FEW matches are fetched at once and ranked in Python. More matches come tier by
+  tier (all words in the title, then one fewer, ... then none), each tier newest first
+  via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
 
 The table and triggers are created on first use (not in the Alembic migration, which is
 shared by both databases); when FTS5 is missing, `search_ids` returns None and the
@@ -29,6 +31,8 @@ from sqlmodel import Session
 __all__ = ["ensure_index", "search_ids"]
 
 _WITHOUT_FTS5: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+FEW = 500
+"""Up to this many matches are ranked in Python from one query; more go tier by tier."""
 
 _TAG = "'c' || {row}.community_id || 'x'"
 _SPLIT = "instr({row}.search_text, ' | ')"
@@ -115,7 +119,28 @@ def search_ids(
     if not ensure_index(session):
         return None
     connection = session.connection()
-    terms = [f'"c{community_id}x{word.replace(chr(34), "")}"*' for word in words]
+    tagged = [f"c{community_id}x{word.replace(chr(34), '')}" for word in words]
+    terms = [f'"{word}"*' for word in tagged]
+    matching = connection.exec_driver_sql(
+        "SELECT rowid, title FROM product_fts WHERE product_fts MATCH ? "
+        "ORDER BY rowid DESC LIMIT ?",
+        (" AND ".join(terms), FEW + 1),
+    ).all()
+    if len(matching) <= FEW:
+        ranked = sorted(matching, key=lambda row: (-_title_score(row[1], tagged), -row[0]))
+        return [row[0] for row in ranked[offset : offset + limit]]
+    return _search_tiers(session, terms, limit, offset)
+
+
+def _title_score(title: str, tagged: list[str]) -> int:
+    """How many search words start a word of the (tagged) title."""
+    title_words = title.split()
+    return sum(any(word.startswith(prefix) for word in title_words) for prefix in tagged)
+
+
+def _search_tiers(session: Session, terms: list[str], limit: int, offset: int) -> list[int]:
+    """Many matches: walk the tiers newest first and let FTS5 stop at the page's end."""
+    connection = session.connection()
     ids: list[int] = []
     for tier in _tiers(terms):
         if offset:

@@ -22,9 +22,11 @@ def test_empty_values_in_env_example_mean_defaults(tmp_path: Path) -> None:
 
 
 def test_lower_layers_never_import_upper_ones_or_platform_sdks() -> None:
-    rules = {"handlers": ("bot", "jobs", "telegram", "twilio"),
-             "storage": ("bot", "jobs", "handlers", "telegram", "twilio"),
-             "jobs": ("bot", "telegram", "twilio")}
+    rules = {
+        "handlers": ("bot", "jobs", "telegram", "twilio"),
+        "storage": ("bot", "jobs", "handlers", "telegram", "twilio"),
+        "jobs": ("bot", "telegram", "twilio"),
+    }
     for layer, banned in rules.items():
         for path in (ROOT / layer).rglob("*.py"):
             for line in path.read_text().splitlines():
@@ -33,6 +35,10 @@ def test_lower_layers_never_import_upper_ones_or_platform_sdks() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -29,10 +29,9 @@ from bot.channels.whatsapp_webhook import (
     read_signed_form,
 )
 from handlers.i18n import DEFAULT_LANGUAGE, t
-from handlers.messages import Button, Channel, Incoming, MediaRef, Reply
+from handlers.messages import Channel, Incoming, MediaRef, Reply
 from handlers.phones import mask_phone
 from jobs.sending import PermanentFailure, RetryLater
-from storage.conversations import load_state
 from storage.db import transaction
 from storage.models import ChannelIdentity, Member, ProcessedInbound
 
@@ -53,7 +52,7 @@ class WhatsAppChannel:
     def __init__(self, core: Core, *, reply_retry_delays: Sequence[float] = REPLY_RETRY_DELAYS):
         settings = core.settings
         self.core = core
-        self.sender = WhatsAppSender(settings, core.clock, on_buttons_sent=self._remember_buttons)
+        self.sender = WhatsAppSender(settings, core.clock)
         core.add_sender(self.sender)
         assert settings.twilio_auth_token is not None and settings.public_base_url
         self._credentials = (
@@ -235,23 +234,6 @@ class WhatsAppChannel:
                 return member.language
             identity = _identity(session, address)
             return (identity.language if identity else None) or DEFAULT_LANGUAGE
-
-    def _remember_buttons(self, address: str, buttons: tuple[Button, ...]) -> None:
-        """A notice's numbered buttons become the ones `1`, `2` answer, unless in a flow."""
-        try:
-            with transaction(self.core.open_session) as session:
-                identity = _identity(session, address)
-                if identity is None or identity.id is None:
-                    return
-                state = load_state(
-                    session=session, identity_id=identity.id, now=self.core.clock.now()
-                )
-                if state.flow is None:
-                    state.buttons = [[b.label, b.payload] for b in buttons]
-                    state.updated_at = self.core.clock.now()
-                    session.add(state)
-        except Exception:
-            log.exception("buttons of a notice to %s not remembered", mask_phone(address))
 
 
 def _identity(session: Session, address: str) -> ChannelIdentity | None:

@@ -16,7 +16,7 @@ from bot.channels.twilio_http import TwilioConnection, connect_twilio
 from bot.channels.whatsapp_text import BODY_LIMIT, CAPTION_LIMIT, flat_variable, split_text
 from bot.settings import Settings
 from handlers.clock import Clock
-from handlers.messages import Button, Reply
+from handlers.messages import Reply
 from handlers.phones import mask_phone
 from jobs.sending import Outbound, PermanentFailure, RetryLater, SendResult
 
@@ -38,8 +38,6 @@ UNREACHABLE = {
 }
 
 RECENT_MAX = 10_000
-
-ButtonsSent = Callable[[str, tuple[Button, ...]], None]
 
 
 class TokenBucket:
@@ -90,16 +88,13 @@ class WhatsAppSender:
 
     channel = "whatsapp"
 
-    def __init__(
-        self, settings: Settings, clock: Clock, on_buttons_sent: ButtonsSent | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
         if not settings.has_whatsapp:
             raise ValueError(
                 "WhatsApp needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM "
                 "and PUBLIC_BASE_URL"
             )
         self.settings, self.clock = settings, clock
-        self.on_buttons_sent = on_buttons_sent or (lambda address, buttons: None)
         base = (settings.public_base_url or "").rstrip("/")
         self.status_callback = f"{base}/whatsapp/status"
         self.media_base = f"{base}/media/"
@@ -154,8 +149,6 @@ class WhatsAppSender:
                     raise
                 log.info("whatsapp %s to %s: window closed early", outbound.kind, mask_phone(to))
             else:
-                if reply.buttons:
-                    self.on_buttons_sent(to, reply.buttons)
                 return self._sent(sid)
         if template is None:
             return SendResult(status="needs_template")
@@ -165,14 +158,14 @@ class WhatsAppSender:
         sid = await self.create(
             to, content_sid=template, content_variables=json.dumps(variables, ensure_ascii=False)
         )
-        return self._sent(sid)
+        return self._sent(sid, buttons_shown=False)
 
-    def _sent(self, sid: str | None) -> SendResult:
+    def _sent(self, sid: str | None, *, buttons_shown: bool = True) -> SendResult:
         if sid is not None:
             self._recent[sid] = None
             while len(self._recent) > RECENT_MAX:
                 self._recent.popitem(last=False)
-        return SendResult(provider_id=sid)
+        return SendResult(provider_id=sid, buttons_shown=buttons_shown)
 
     def sent_recently(self, sid: str) -> bool:
         """Whether an outbox message got this SID lately (its delivery report may come early)."""

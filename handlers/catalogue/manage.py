@@ -63,7 +63,7 @@ def _lookup(ctx: Context, rest: str, usage: str) -> tuple[Product | None, str, l
         return None, remainder, [ctx.reply(usage, mine=hint(ctx, "my_products"))]
     product = owned(ctx, product_id)
     if product is None:
-        return None, remainder, [ctx.reply("catalogue.not_found", mine=hint(ctx, "my_products"))]
+        return None, remainder, [ctx.reply("catalogue.not_found")]
     return product, remainder, []
 
 

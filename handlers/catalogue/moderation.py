@@ -48,7 +48,7 @@ def _product(ctx: Context, rest: str) -> tuple[Product | None, str, list[Reply]]
         session=ctx.session, community_id=ctx.community.id or 0, product_id=product_id
     )
     if product is None or product.status == ProductStatus.DRAFT:
-        return None, remainder, [ctx.reply("catalogue.not_found", mine=hint(ctx, "my_products"))]
+        return None, remainder, [ctx.reply("catalogue.not_found")]
     return product, remainder, []
 
 

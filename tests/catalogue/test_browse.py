@@ -1,8 +1,10 @@
 """KATALOG and CARI: what members find, in what order, and how to reach the seller."""
 
-from bot.app import Core
+import pytest
+
 from handlers.catalogue.fields import search_words
 from handlers.messages import Channel
+from storage import search_index
 from storage.products import search_products
 from tests.catalogue.conftest import Market
 from tests.factories import make_community
@@ -124,7 +126,11 @@ async def test_cards_link_to_telegram_when_the_seller_prefers_it(market: Market)
     assert "t.me/sitikeripik" in (await market.say("Budi", "CARI keripik"))[1]
 
 
-async def test_index_and_plain_sql_give_the_same_answers(market: Market, core: Core) -> None:
+@pytest.mark.parametrize("few", [500, 2], ids=["ranked-in-python", "tier-by-tier"])
+async def test_index_and_plain_sql_give_the_same_answers(
+    market: Market, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index, "FEW", few)
     await market.join("Siti")
     market.community_max(40)
     texts = [

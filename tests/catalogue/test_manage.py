@@ -97,5 +97,3 @@ async def test_the_twenty_first_active_product_is_refused_kindly(market: Market)
     await market.post("Siti", "Kue terakhir 10rb")
     assert "sudah punya 20 produk aktif" in (await market.say("Siti", f"ADA {ids[0]}"))[0]
     assert len([p for p in market.products() if p.status == "active"]) == 20
-
-

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from handlers.clock import ManualClock
-from handlers.messages import Channel, Reply, reply_to_payload
+from handlers.messages import Button, Channel, Reply, reply_to_payload
 from jobs.delivery import DeliveryWorker
 from jobs.sending import PermanentFailure, RetryLater
 from storage.db import transaction
@@ -156,3 +156,22 @@ async def test_a_rehearsal_leaves_other_channels_messages_alone(chat: Transcript
     with chat.core.open_session() as session:
         row = session.exec(select(OutboxMessage)).one()
         assert (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
+
+
+async def test_a_notices_buttons_are_answered_by_number(chat: Transcript) -> None:
+    await chat.join("Siti")
+    member = chat.member("Siti")
+    assert member is not None
+    notice = Reply("Mau lihat menu?", buttons=(Button("Lihat menu", "/menu"),))
+    with transaction(chat.core.open_session) as session:
+        enqueue(
+            session=session,
+            community_id=member.community_id,
+            member_id=member.id,
+            kind="notice",
+            idempotency_key="n1",
+            payload=reply_to_payload(notice),
+            now=chat.core.clock.now(),
+        )
+    await chat.core.drain()
+    assert "Menu KBA 13 Ulu" in await chat.text("Siti", "1")

@@ -1,0 +1,116 @@
+"""storage.products on SQLite and PostgreSQL: same answers from the same code."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from handlers.catalogue.fields import index_text, search_words
+from storage.communities import create_community
+from storage.models import Member, Product, ProductStatus
+from storage.products import (
+    category_counts,
+    count_live,
+    create_product,
+    delete_drafts,
+    digest_candidates,
+    find_product,
+    search_products,
+    stale_products,
+)
+from tests.storage.conftest import engine  # noqa: F401  (SQLite, and PostgreSQL if it answers)
+
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+
+
+def _shop(session: Session) -> tuple[int, Member, Member]:
+    community = create_community(
+        session=session,
+        name="KBA",
+        invite_code="KBA13",
+        timezone="Asia/Jakarta",
+        language="id",
+        now=NOW,
+    )
+    sellers = [
+        Member(community_id=community.id or 0, display_name=name, created_at=NOW, updated_at=NOW)
+        for name in ("Siti", "Budi")
+    ]
+    session.add_all(sellers)
+    session.flush()
+    return community.id or 0, sellers[0], sellers[1]
+
+
+def _add(
+    session: Session,
+    community_id: int,
+    seller: Member,
+    title: str,
+    description: str = "",
+    status: str = ProductStatus.ACTIVE,
+    when: datetime = NOW,
+) -> Product:
+    return create_product(
+        session=session,
+        community_id=community_id,
+        seller_id=seller.id or 0,
+        posted_by_id=seller.id,
+        title=title,
+        description=description,
+        price=15000,
+        category="kuliner",
+        photo_media_id=None,
+        search_text=index_text(title, description),
+        now=when,
+        status=status,
+    )
+
+
+def _titles(session: Session, community_id: int, query: str) -> list[str]:
+    found = search_products(
+        session=session, community_id=community_id, words=search_words(query), limit=10
+    )
+    return [p.title for p in found]
+
+
+def test_search_ranks_title_matches_first_on_every_database(engine: Engine) -> None:  # noqa: F811
+    with Session(engine) as session:
+        community_id, siti, budi = _shop(session)
+        _add(session, community_id, siti, "Rendang sapi")
+        _add(session, community_id, budi, "Nasi box", "lauk rendang")
+        _add(session, community_id, siti, "Café Rendang", "pedas")
+        _add(session, community_id, siti, "Rendang lama", status=ProductStatus.SOLD_OUT)
+        session.commit()
+        assert _titles(session, community_id, "RENDANG") == [
+            "Café Rendang",
+            "Rendang sapi",
+            "Nasi box",
+        ]
+        assert _titles(session, community_id, "cafe ren") == ["Café Rendang"]
+        assert _titles(session, community_id, "rendang lauk") == ["Nasi box"]
+        assert _titles(session, community_id, "100%_") == []
+        assert category_counts(session=session, community_id=community_id) == {"kuliner": 3}
+
+
+def test_scoping_limits_staleness_and_drafts(engine: Engine) -> None:  # noqa: F811
+    with Session(engine, expire_on_commit=False) as session:
+        cid, siti, budi = _shop(session)
+        month_ago, two_days_ago = NOW - timedelta(days=31), NOW - timedelta(days=2)
+        old = _add(session, cid, siti, "Keripik", when=month_ago)
+        _add(session, cid, siti, "Bolu", status=ProductStatus.PENDING_APPROVAL)
+        draft = _add(session, cid, budi, "Draf", status=ProductStatus.DRAFT, when=two_days_ago)
+        session.commit()
+        pid = old.id or 0
+        assert (
+            find_product(session=session, community_id=cid, product_id=pid, manager_id=budi.id)
+            is None
+        )
+        assert find_product(session=session, community_id=cid, product_id=pid, manager_id=siti.id)
+        assert find_product(session=session, community_id=cid + 1, product_id=pid) is None
+        assert count_live(session=session, community_id=cid, seller_id=siti.id or 0) == 2
+        stale = stale_products(session=session, community_id=cid, now=NOW)
+        assert [p.title for p in stale] == ["Keripik"]
+        assert digest_candidates(session=session, community_id=cid, now=NOW) == []
+        assert delete_drafts(session=session, community_id=cid, before=NOW - timedelta(days=1)) == 1
+        session.commit()
+        assert session.get(Product, draft.id) is None
