@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +19,7 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels.twilio_http import HeaderAuthHttpClient
 from tests.fakes.twilio_api import MSG_OUTSIDE_WINDOW, FakeTwilioAPI
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -36,40 +36,9 @@ AIOHTTP_AUTH_DEPRECATIONS = [
 ]
 
 
-class HeaderAuthTwilioHttpClient(AsyncTwilioHttpClient):
-    """AsyncTwilioHttpClient minus two aiohttp-3.14 problems (pattern for the real adapter).
-
-    * twilio 9.13 builds ``aiohttp.BasicAuth`` per request, which warns
-      (DeprecationWarning, twilio-python#931): send the Authorization header ourselves.
-    * the constructor ``timeout`` is ignored by ``request()`` (aiohttp then has *no*
-      timeout at all): apply it when the caller passes none.
-    """
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 (twilio's signature)
-        allow_redirects: bool = False,
-    ) -> Response:
-        headers = dict(headers or {})
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-            headers["Authorization"] = f"Basic {token}"
-        return await super().request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=None,
-            timeout=self.timeout if timeout is None else timeout,
-            allow_redirects=allow_redirects,
-        )
+# The production client (bot/channels/twilio_http.py) sends the Authorization header
+# itself and applies its timeout; the stock client is kept below as a canary.
+HeaderAuthTwilioHttpClient = HeaderAuthHttpClient
 
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[Client]]
