@@ -98,15 +98,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaOutOfDate as error:
         print(f"guyub: {error}", file=sys.stderr)
         return 3
+    except OSError as error:  # e.g. the web server's port is taken
+        print(
+            f"guyub: {error.strerror or error} (is another Guyub already running on "
+            f"{settings.host}:{settings.port}?)",
+            file=sys.stderr,
+        )
+        return 4
     except KeyboardInterrupt:
         return 130
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
-        from bot.runner import run_bot
+        from bot.runner import CannotListen, run_bot
 
-        asyncio.run(run_bot(settings))
+        try:
+            asyncio.run(run_bot(settings))
+        except CannotListen as error:
+            print(f"guyub: {error}", file=sys.stderr)
+            return 4
         return 0
     if args.command == "chat":
         if args.script is not None and not Path(args.script).is_file():

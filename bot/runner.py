@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import sys
 
 import uvicorn
@@ -13,11 +14,16 @@ from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat
 from bot.settings import Settings
 from bot.web import build_web_app
+from handlers.clock import Clock
 from jobs.scheduler import build_specs, catch_up, start_scheduler
 
-__all__ = ["run_bot", "run_interactive"]
+__all__ = ["CannotListen", "run_bot", "run_interactive"]
 
 log = logging.getLogger(__name__)
+
+
+class CannotListen(RuntimeError):
+    """The web server's address is taken or not allowed."""
 
 
 def configured_channels(core: Core) -> list[ChannelAdapter]:
@@ -39,9 +45,15 @@ def configured_channels(core: Core) -> list[ChannelAdapter]:
     return channels
 
 
-async def run_bot(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM; with no credentials, run the local channel instead."""
-    core = build_core(settings)
+async def run_bot(
+    settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set); with no credentials, run the local channel.
+
+    `stop` and `clock` let a test run the whole process in its own event loop; `stop`
+    has no effect on the local channel, which ends when its input does.
+    """
+    core = build_core(settings, clock)
     channels = configured_channels(core)
     for channel in channels:
         core.add_sender(channel.sender)
@@ -58,7 +70,7 @@ async def run_bot(settings: Settings) -> None:
             )
             await run_interactive(core, name="Saya")
         else:
-            await _serve(core, channels)
+            await _serve(core, channels, stop or asyncio.Event())
     finally:
         core.worker.stop()
         await worker
@@ -67,7 +79,7 @@ async def run_bot(settings: Settings) -> None:
         log.info("Guyub stopped")
 
 
-async def _serve(core: Core, channels: list[ChannelAdapter]) -> None:
+async def _serve(core: Core, channels: list[ChannelAdapter], stop: asyncio.Event) -> None:
     routes = [route for channel in channels for route in channel.routes()]
     app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
     config = uvicorn.Config(
@@ -78,12 +90,21 @@ async def _serve(core: Core, channels: list[ChannelAdapter]) -> None:
         lifespan="off",
     )
     server = uvicorn.Server(config)
-    stop = asyncio.Event()
+    # Bind before any channel starts: a taken port is a clear error, not a half-started bot.
+    try:
+        listener = socket.create_server((core.settings.host, core.settings.port))
+    except OSError as error:
+        raise CannotListen(
+            f"cannot listen on {core.settings.host}:{core.settings.port}: "
+            f"{error.strerror or error} (is another Guyub already running? set PORT)"
+        ) from error
     loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    serving = asyncio.create_task(server.serve(), name="web")
+            handled.append(sig)
+    serving = asyncio.create_task(server.serve(sockets=[listener]), name="web")
     started: list[ChannelAdapter] = []
     try:
         for channel in channels:
@@ -101,7 +122,11 @@ async def _serve(core: Core, channels: list[ChannelAdapter]) -> None:
             except Exception:
                 log.exception("channel %s did not stop cleanly", channel.name)
         server.should_exit = True
-        await serving
+        try:
+            await serving
+        finally:
+            for sig in handled:  # Ctrl-C behaves as usual again once we are down
+                loop.remove_signal_handler(sig)
 
 
 async def run_interactive(core: Core, name: str) -> None:

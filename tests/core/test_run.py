@@ -27,3 +27,29 @@ def test_run_without_credentials_uses_the_local_channel(tmp_path: Path) -> None:
     assert "Running the local channel" in result.stdout
     assert "tidak ditemukan" in result.stdout  # it answered the typed message
     assert (tmp_path / "data" / "guyub.db").is_file()  # SQLite by default
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_URL"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        env.update(
+            TELEGRAM_BOT_TOKEN="123456:TEST",
+            TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+            PORT=str(taken.getsockname()[1]),
+            HOST="127.0.0.1",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 4, result.stderr
+    assert "cannot listen on 127.0.0.1" in result.stderr
+    assert "Guyub stopped" in result.stderr  # everything opened was closed again
