@@ -1,9 +1,13 @@
 """Builders and test doubles: chat transcripts through the real router, recording senders."""
 
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.app import Core
@@ -136,3 +140,19 @@ class Transcript:
     def delivered(self, who: str, channel: str = "local") -> list[str]:
         """Texts the outbox delivered to `who`."""
         return self.senders[channel].texts_to(who)
+
+
+SELLER_SAMPLES = Path(__file__).resolve().parents[2] / "shared/samples/seller_posts.jsonl"
+"""The shared seller posts with their expected prices (../shared beside the checkout)."""
+
+
+def seller_sample_params() -> list[Any]:
+    """One pytest param per shared seller-post sample, or one skip when shared/ is absent."""
+    if not SELLER_SAMPLES.exists():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SELLER_SAMPLES} not found"))]
+    lines = SELLER_SAMPLES.read_text(encoding="utf-8").splitlines()
+    return [
+        pytest.param(json.loads(line), id=f"line{number}")
+        for number, line in enumerate(lines, start=1)
+        if line.strip()
+    ]

@@ -1,8 +1,6 @@
 """Tests for handlers.catalogue.categories."""
 
 import dataclasses
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +14,7 @@ from handlers.catalogue.categories import (
     suggest_category,
 )
 from handlers.catalogue.search_text import normalize
-
-SAMPLES_PATH = Path(__file__).parents[3] / "shared/samples/seller_posts.jsonl"
+from tests.factories import seller_sample_params
 
 EXPECTED_NAMES = {
     "kuliner": ("Kuliner", "Food & drink"),
@@ -170,18 +167,7 @@ SAMPLE_CATEGORY = {
 }
 
 
-def _load_samples() -> list[Any]:
-    if not SAMPLES_PATH.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SAMPLES_PATH} not found"))]
-    lines = SAMPLES_PATH.read_text(encoding="utf-8").splitlines()
-    return [
-        pytest.param(json.loads(line), id=f"line{number}")
-        for number, line in enumerate(lines, start=1)
-        if line.strip()
-    ]
-
-
-@pytest.mark.parametrize("sample", _load_samples())
+@pytest.mark.parametrize("sample", seller_sample_params())
 def test_shared_samples_get_a_sensible_category(sample: dict[str, Any]) -> None:
     suggested = suggest_category(sample["text"])
     expected = SAMPLE_CATEGORY.get(sample["title_has"][0])

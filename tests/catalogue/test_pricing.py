@@ -1,10 +1,8 @@
 """Tests for handlers.catalogue.pricing: prices, titles and descriptions of seller posts."""
 
 import dataclasses
-import json
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,22 +14,10 @@ from handlers.catalogue.pricing import (
     parse_listing,
     parse_price,
 )
-
-SAMPLES_PATH = Path(__file__).parents[3] / "shared/samples/seller_posts.jsonl"
-
-
-def _load_samples() -> list[Any]:
-    if not SAMPLES_PATH.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SAMPLES_PATH} not found"))]
-    lines = SAMPLES_PATH.read_text(encoding="utf-8").splitlines()
-    return [
-        pytest.param(json.loads(line), id=f"line{number}")
-        for number, line in enumerate(lines, start=1)
-        if line.strip()
-    ]
+from tests.factories import seller_sample_params
 
 
-@pytest.mark.parametrize("sample", _load_samples())
+@pytest.mark.parametrize("sample", seller_sample_params())
 def test_shared_seller_post_samples(sample: dict[str, Any]) -> None:
     listing = parse_listing(sample["text"])
     assert listing.price == sample["price"]

@@ -1,20 +1,20 @@
 """Every shared seller-post sample, posted with JUAL, shows the expected price on its card."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from handlers.i18n import rupiah
 from tests.catalogue.conftest import Market
-
-SAMPLES = Path(__file__).parents[3] / "shared/samples/seller_posts.jsonl"
+from tests.factories import SELLER_SAMPLES
 
 
 async def test_every_sample_post_shows_its_price(market: Market) -> None:
-    if not SAMPLES.exists():
-        pytest.skip(f"{SAMPLES} not found")
-    samples = [json.loads(line) for line in SAMPLES.read_text("utf-8").splitlines() if line.strip()]
+    if not SELLER_SAMPLES.exists():
+        pytest.skip(f"{SELLER_SAMPLES} not found")
+    samples = [
+        json.loads(line) for line in SELLER_SAMPLES.read_text("utf-8").splitlines() if line.strip()
+    ]
     await market.join("Siti")
     for sample in samples:
         card = (await market.say("Siti", f"JUAL {sample['text']}"))[0]
