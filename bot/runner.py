@@ -116,15 +116,18 @@ async def _serve(core: Core, channels: list[ChannelAdapter], stop: asyncio.Event
         waiter.cancel()
     finally:
         log.info("shutting down: no new updates, finishing in-flight work")
-        for channel in reversed(started):
-            try:
-                await channel.stop()
-            except Exception:
-                log.exception("channel %s did not stop cleanly", channel.name)
+        # The web server goes first: it stops accepting and finishes the requests it has,
+        # so no webhook is refused while the channels still work (Twilio does not retry
+        # inbound messages). Then each channel finishes what those requests started.
         server.should_exit = True
         try:
             await serving
         finally:
+            for channel in reversed(started):
+                try:
+                    await channel.stop()
+                except Exception:
+                    log.exception("channel %s did not stop cleanly", channel.name)
             for sig in handled:  # Ctrl-C behaves as usual again once we are down
                 loop.remove_signal_handler(sig)
 

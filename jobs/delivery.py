@@ -18,7 +18,7 @@ from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendRes
 from storage.communities import identities_of
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
-from storage.models import ChannelIdentity, Member, OutboxMessage, OutboxStatus
+from storage.models import ChannelIdentity, Community, Member, OutboxMessage, OutboxStatus
 from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent, release_stuck
 
 __all__ = ["DeliveryReport", "DeliveryWorker", "deliver_due"]
@@ -193,6 +193,8 @@ def _record(
             _remember_buttons(session, plan.identity_id, plan.outbound, now)
         return "sent"
     if isinstance(outcome, PermanentFailure):
+        if outcome.unreachable and row.chat_id is not None:
+            _unlink_group(session, row.community_id, row.chat_id)
         if outcome.unreachable and plan.identity_id is not None:
             identity = session.get(ChannelIdentity, plan.identity_id)
             if identity is not None:
@@ -231,6 +233,15 @@ def _record(
         max_attempts=MAX_ATTEMPTS,
     )
     return "retry"
+
+
+def _unlink_group(session: Session, community_id: int, chat_id: str) -> None:
+    """The bot was removed from the community's group: announcements go to members again."""
+    community = session.get(Community, community_id)
+    if community is not None and community.telegram_group_chat_id == chat_id:
+        log.warning("community %s: bot can no longer post in its group; unlinked", community_id)
+        community.telegram_group_chat_id = None
+        session.add(community)
 
 
 def _remember_buttons(

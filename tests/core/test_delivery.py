@@ -9,7 +9,7 @@ from handlers.messages import Button, Channel, Reply, reply_to_payload
 from jobs.delivery import DeliveryWorker
 from jobs.sending import PermanentFailure, RetryLater
 from storage.db import transaction
-from storage.models import ChannelIdentity, OutboxMessage, OutboxStatus
+from storage.models import ChannelIdentity, Community, OutboxMessage, OutboxStatus
 from storage.outbox import enqueue
 from tests.factories import Transcript
 
@@ -175,3 +175,31 @@ async def test_a_notices_buttons_are_answered_by_number(chat: Transcript) -> Non
         )
     await chat.core.drain()
     assert "Menu KBA 13 Ulu" in await chat.text("Siti", "1")
+
+
+async def test_a_group_that_removed_the_bot_is_unlinked(chat: Transcript) -> None:
+    await chat.join("Siti")
+    member = chat.member("Siti")
+    assert member is not None
+    with transaction(chat.core.open_session) as session:
+        community = session.get(Community, member.community_id)
+        assert community is not None
+        community.telegram_group_chat_id = "-100"
+        enqueue(
+            session=session,
+            community_id=member.community_id,
+            member_id=None,
+            chat_id="-100",
+            kind="broadcast",
+            idempotency_key="g1",
+            payload=reply_to_payload(Reply("Pengumuman")),
+            now=chat.core.clock.now(),
+        )
+    chat.senders["telegram"].fail_next(
+        PermanentFailure("Forbidden: bot was kicked from the group chat", "403", unreachable=True)
+    )
+    await chat.core.drain()
+    assert statuses(chat)["g1"] == OutboxStatus.FAILED
+    with chat.core.open_session() as session:
+        community = session.get(Community, member.community_id)
+        assert community is not None and community.telegram_group_chat_id is None
