@@ -3,6 +3,8 @@
 import argparse
 import asyncio
 import logging
+import re
+import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
 from handlers.clock import ManualClock, OffsetClock
@@ -31,6 +34,8 @@ from storage.models import Role
 __all__ = ["main"]
 
 DEMO_START = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{2,32}")
+"""One word that GABUNG reads whole and a Telegram deep link (`/start KODE`) may carry."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,15 +103,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaOutOfDate as error:
         print(f"guyub: {error}", file=sys.stderr)
         return 3
-    except OSError as error:  # e.g. the web server's port is taken
-        print(
-            f"guyub: {error.strerror or error} (is another Guyub already running on "
-            f"{settings.host}:{settings.port}?)",
-            file=sys.stderr,
-        )
+    except OperationalError as error:  # parameters are hidden (storage/db.py): no phones here
+        print(f"guyub: database error: {error.orig or error}", file=sys.stderr)
+        print(f"  database: {_where(settings.database_url)}", file=sys.stderr)
+        return 5
+    except OSError as error:
+        hint = ""
+        if args.command == "run":  # e.g. the web server's port is taken
+            hint = f" (is another Guyub already running on {settings.host}:{settings.port}?)"
+        print(f"guyub: {error.strerror or error}{hint}", file=sys.stderr)
         return 4
     except KeyboardInterrupt:
         return 130
+
+
+def _where(database_url: str) -> str:
+    """The database URL without its password, for error messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,7 +138,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.script is not None and not Path(args.script).is_file():
             print(f"guyub: no such script: {args.script}", file=sys.stderr)
             return 2
-        lines = Path(args.script).read_text(encoding="utf-8").splitlines() if args.script else None
+        try:
+            lines = (
+                Path(args.script).read_text(encoding="utf-8").splitlines() if args.script else None
+            )
+        except UnicodeDecodeError:
+            print(f"guyub: {args.script} is not UTF-8 text; save it as UTF-8", file=sys.stderr)
+            return 2
         return asyncio.run(_chat(settings, lines, args.name))
     if args.command == "demo":
         return asyncio.run(_demo())
@@ -186,12 +207,24 @@ async def _demo() -> int:
             for line in script.splitlines():
                 if line.startswith("##"):
                     print(f"\n{line.lstrip('#').strip()}")
-                    continue
-                await chat.line(line)
+                elif line.startswith("$ guyub "):
+                    _demo_command(line, settings)
+                else:
+                    await chat.line(line)
         finally:
             core.close()
     print("\n=== selesai / done ===")
     return 0
+
+
+def _demo_command(line: str, settings: Settings) -> None:
+    """A `$ guyub member ...` line of the demo: the operator's step, on the demo database."""
+    print(line)
+    args = _parser().parse_args(shlex.split(line)[2:])
+    if args.command not in {"member", "community"}:
+        print("!! the demo runs only `guyub member` and `guyub community` commands")
+        return
+    _dispatch(args, settings)
 
 
 def _db(action: str, settings: Settings) -> int:
@@ -224,6 +257,16 @@ def _community(args: argparse.Namespace, settings: Settings) -> int:
                 for c in session.exec(select(Community)).all():
                     print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
                 return 0
+            if not args.name.strip():
+                print("guyub: the community needs a name", file=sys.stderr)
+                return 2
+            if not INVITE_CODE.fullmatch(args.invite):
+                print(
+                    "guyub: the invite code must be one word of 2-32 letters, digits, - or _ "
+                    "(members type it after GABUNG; Telegram links carry it), e.g. KBA13",
+                    file=sys.stderr,
+                )
+                return 2
             if args.tz not in available_timezones():
                 print(
                     f"guyub: unknown time zone {args.tz!r}; use e.g. Asia/Jakarta, "

@@ -67,8 +67,10 @@ class Router:
                     return []
                 ctx = self._context(session, msg)
                 replies = list(await self._dispatch(msg, ctx))
-                self._remember_buttons(ctx, replies)
+                self._remember_buttons(ctx, msg, replies)
                 queued = self._enqueue_notices(ctx, msg)
+            for action in ctx.after_commit:
+                action()
             if queued:
                 self.on_outbox()
             return replies
@@ -132,14 +134,14 @@ class Router:
 
     async def _dispatch(self, msg: Incoming, ctx: Context) -> Sequence[Reply]:
         text = msg.text.strip()
+        if msg.is_group:
+            return await self._group_command(msg, ctx, text)
         payload = msg.payload or _button_answer(ctx, text)
         if payload:
             msg = replace(msg, payload=payload)
             if payload.startswith("/"):
                 text = payload
-        if msg.is_group and not text.startswith("/"):
-            return []
-        if text.lower() in CANCEL_WORDS:
+        if _is_cancel(text):
             had_flow = ctx.state.flow is not None
             ctx.end_flow()
             return [ctx.reply("flow.cancelled" if had_flow else "flow.nothing_to_cancel")]
@@ -159,6 +161,17 @@ class Router:
                 return await flow(msg, ctx)
         return await self._free_text(msg, ctx, text)
 
+    async def _group_command(self, msg: Incoming, ctx: Context, text: str) -> Sequence[Reply]:
+        """In a group only our in-group commands count; anything else (other bots' commands,
+        chatter) gets no answer, and the person's private flow and buttons stay as they were.
+        """
+        if msg.payload and msg.payload.startswith("/"):
+            text = msg.payload  # a button under one of our group messages
+        command, rest = self._parse_command(text, in_flow=True)
+        if command is None or not text.startswith("/") or not command.in_group:
+            return []
+        return await self._run_command(command, msg, ctx, rest)
+
     def _parse_command(self, text: str, *, in_flow: bool) -> tuple[Command | None, str]:
         if not text:
             return None, ""
@@ -174,14 +187,12 @@ class Router:
     async def _run_command(
         self, command: Command, msg: Incoming, ctx: Context, rest: str
     ) -> Sequence[Reply]:
-        if msg.is_group and not command.in_group:
-            return []
         if command.role is not None:
             if ctx.member is None:
                 return [ctx.reply("router.join_first")]
             if not has_role(ctx.member, command.role):
                 return [ctx.reply("router.not_allowed")]
-        if ctx.state.flow is not None:
+        if ctx.state.flow is not None and not msg.is_group:
             ctx.end_flow()  # a command always wins over a half-finished flow
         return await command.handler(msg, ctx, rest)
 
@@ -200,9 +211,12 @@ class Router:
             return [ctx.reply("router.empty")]
         return [ctx.reply("router.not_understood")]
 
-    def _remember_buttons(self, ctx: Context, replies: Sequence[Reply]) -> None:
-        """Keep the last buttons shown, so `2` or a button's words map back to its payload."""
-        if ctx.erased:
+    def _remember_buttons(self, ctx: Context, msg: Incoming, replies: Sequence[Reply]) -> None:
+        """Keep the last buttons shown, so `2` or a button's words map back to its payload.
+
+        Replies in a group are not the person's own chat: its buttons stay as they were.
+        """
+        if ctx.erased or msg.is_group:
             return
         ctx.state.buttons = [[b.label, b.payload] for r in replies for b in r.buttons]
         ctx.state.data = dict(ctx.state.data)  # JSON columns track changes by assignment
@@ -212,7 +226,17 @@ class Router:
     def _enqueue_notices(self, ctx: Context, msg: Incoming) -> int:
         if ctx.community is None or ctx.erased:
             return 0
+        queued = 0
         for index, notice in enumerate(ctx.outbox):
+            target = ctx.session.get(Member, notice.to_member) if notice.to_member else None
+            if target is None or target.community_id != ctx.community.id:
+                # one community's members are never reached from another (ARCHITECTURE.md)
+                log.warning(
+                    "notice to member %s outside community %s dropped",
+                    notice.to_member,
+                    ctx.community.id,
+                )
+                continue
             enqueue(
                 session=ctx.session,
                 community_id=ctx.community.id or 0,
@@ -222,7 +246,8 @@ class Router:
                 payload=reply_to_payload(notice),
                 now=self.clock.now(),
             )
-        return len(ctx.outbox)
+            queued += 1
+        return queued
 
 
 def _language(identity: ChannelIdentity, member: Member | None, msg: Incoming) -> str:
@@ -231,12 +256,19 @@ def _language(identity: ChannelIdentity, member: Member | None, msg: Incoming) -
     return identity.language or normalize_language(msg.language_hint) or DEFAULT_LANGUAGE
 
 
+def _is_cancel(text: str) -> bool:
+    """`BATAL`, `batal.`, `Cancel!` or `/batal@GuyubBot`."""
+    word = text.split("@", 1)[0] if text.startswith("/") else text
+    return word.strip(".,!?:; ").lower() in CANCEL_WORDS
+
+
 def _button_answer(ctx: Context, text: str) -> str | None:
     """Map `2`, or a button's own words, to the payload of the buttons last shown."""
     buttons = ctx.state.buttons
     if not buttons or not text:
         return None
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
+    # isdecimal, not isdigit: int() refuses `²`, and a 5,000-digit number
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(buttons):
         return buttons[int(text) - 1][1]
     folded = text.casefold()
     for label, payload in buttons:

@@ -30,7 +30,8 @@ def build_web_app(
         return FileResponse(
             media.path_of(row),
             media_type=row.content_type,
-            headers={"Cache-Control": "public, max-age=86400"},
+            # a stored file is only ever shown as the type it was saved with
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     return Starlette(

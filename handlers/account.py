@@ -95,7 +95,8 @@ async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
         return [ctx.reply("erase.kept")]
     lang = ctx.lang
     orphaned = erase_member(session=ctx.session, member=ctx.member)
-    ctx.media.delete_files(orphaned)
+    media = ctx.media
+    ctx.after_commit.append(lambda: media.delete_files(orphaned))  # files go once rows are gone
     ctx.erased, ctx.member, ctx.community, ctx.lang = True, None, None, lang
     return [ctx.reply("erase.done")]
 

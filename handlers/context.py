@@ -1,6 +1,6 @@
 """What a handler knows about the message it answers, and the helpers it answers with."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ class Context:
     lang: str = "id"
     outbox: list[Reply] = field(default_factory=list)  # notices to other members
     erased: bool = False  # the person's data was just erased: store nothing more
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. file deletes
 
     @property
     def now(self) -> datetime:

@@ -74,13 +74,18 @@ async def join_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
         session=ctx.session,
         identity=ctx.identity,
         community=community,
-        display_name=(msg.display_name or ctx.identity.display_name or msg.address)[:64],
+        display_name=_one_line(msg.display_name, ctx.identity.display_name, msg.address),
         language=language,
         phone=phone,
         now=ctx.now,
     )
     ctx.member, ctx.community, ctx.lang = member, community, language
     return [ctx.reply("join.welcome", name=member.display_name, community=community.name)]
+
+
+def _one_line(*names: str) -> str:
+    """The first name that is not blank, on one line (a name is never a fake card line)."""
+    return next((" ".join(n.split())[:64] for n in names if n.strip()), "?")
 
 
 @REGISTRY.command(

@@ -97,7 +97,9 @@ def _set_field(ctx: Context, field: str, value: str) -> Sequence[Reply]:
 def _set_contact(ctx: Context, value: str) -> Sequence[Reply]:
     member = ctx.member
     assert member is not None
-    if value.startswith(("t", "tg")):
+    if not value.startswith(("t", "w")):  # telegram / tg, whatsapp / wa
+        return [_card(ctx)] if not value else [ctx.reply("profile.unknown_field", value=value[:20])]
+    if value.startswith("t"):
         channels = {i.channel for i in identities_of(session=ctx.session, member_id=member.id or 0)}
         if "telegram" not in channels:
             return [ctx.reply("profile.no_telegram")]

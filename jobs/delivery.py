@@ -64,12 +64,13 @@ def _plan(
     member: Member | None,
     identities: list[ChannelIdentity],
     senders: Mapping[str, Sender],
+    group_language: str = "id",
 ) -> _Planned:
     reply = payload_to_reply(row.payload, kind=row.kind)
     if row.chat_id is not None:  # a group chat (Telegram), not a person
         if "telegram" not in senders:
             return _Planned(row.id or 0, None, None, None, "no_channel")
-        outbound = Outbound(row.chat_id, reply, row.kind, "id", None, str(row.id))
+        outbound = Outbound(row.chat_id, reply, row.kind, group_language, None, str(row.id))
         return _Planned(row.id or 0, None, "telegram", outbound)
     if member is None:
         return _Planned(row.id or 0, None, None, None, "member_gone")
@@ -118,7 +119,9 @@ async def deliver_due(
             identities = (
                 list(identities_of(session=session, member_id=member.id or 0)) if member else []
             )
-            plans.append(_plan(claimed, member, identities, senders))
+            community = session.get(Community, claimed.community_id) if claimed.chat_id else None
+            group_language = community.language if community else "id"
+            plans.append(_plan(claimed, member, identities, senders, group_language))
     with transaction(open_session) as session:
         now = clock.now()
         for plan in plans:

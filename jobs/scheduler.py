@@ -30,6 +30,7 @@ __all__ = [
     "build_specs",
     "catch_up",
     "due_between",
+    "scheduled_time",
     "start_scheduler",
 ]
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 INBOUND_MEMORY = timedelta(days=7)
 CATCH_UP_WINDOW = timedelta(days=7)
+MISFIRE_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,24 @@ def start_scheduler(env: JobEnv, specs: list[JobSpec]) -> AsyncIOScheduler:
             id=spec.id,
             replace_existing=True,
             coalesce=True,
-            misfire_grace_time=3600,
+            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
         )
     scheduler.start()
     return scheduler
 
 
+def scheduled_time(trigger: BaseTrigger, now: datetime) -> datetime:
+    """The fire time APScheduler is running a job for: the latest one not after `now`.
+
+    Jobs are keyed by their scheduled time, so the live run and a later catch-up of the
+    same fire time must see the same value, not two slightly different `now`s.
+    """
+    times = list(_fire_times(trigger, now - MISFIRE_GRACE - timedelta(minutes=1), now))
+    return times[-1] if times else now
+
+
 async def _run_now(spec: JobSpec, clock: Clock) -> None:
     try:
-        await spec.run(clock.now())
+        await spec.run(scheduled_time(spec.trigger, clock.now()))
     except Exception:
         log.exception("job %s failed", spec.id)

@@ -147,6 +147,9 @@ def find_members(
     via_identity = select(ChannelIdentity.member_id).where(or_(*conditions))
     member_conditions: list[ColumnElement[bool]] = [
         col(Member.id).in_(via_identity),
+        # SQLite's lower() folds only ASCII: "Ömer" must still find "Ömer" as typed
+        col(Member.display_name) == text,
+        col(Member.business_name) == text,
         func.lower(Member.display_name) == text.lower(),
         func.lower(Member.business_name) == text.lower(),
     ]

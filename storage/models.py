@@ -197,6 +197,9 @@ class ProductStatus(StrEnum):
 class Product(SQLModel, table=True):
     """Something a seller offers to the community."""
 
+    # Ids are shown to people (#12) and sit in old buttons: never reuse a deleted one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = _fk("community.id")
     seller_id: int = _fk("member.id")

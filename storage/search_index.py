@@ -15,9 +15,9 @@ How it works:
   tier (all words in the title, then one fewer, ... then none), each tier newest first
   via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
 
-The table and triggers are created on first use (not in the Alembic migration, which is
-shared by both databases); when FTS5 is missing, `search_ids` returns None and the
-caller falls back to `LIKE`.
+The table and triggers are created on first use, and afresh when a trigger is missing
+(not in the Alembic migration, which is shared by both databases); when FTS5 is
+missing, `search_ids` returns None and the caller falls back to `LIKE`.
 """
 
 import weakref
@@ -57,6 +57,7 @@ def _insert(row: str) -> str:
     )
 
 
+_PARTS = ("product_fts", "product_fts_insert", "product_fts_delete", "product_fts_update")
 _DDL = [
     "CREATE VIRTUAL TABLE product_fts USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 0')",
@@ -78,13 +79,18 @@ def ensure_index(session: Session) -> bool:
     if engine.dialect.name != "sqlite" or engine in _WITHOUT_FTS5:
         return False
     connection = session.connection()
-    found = connection.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'product_fts'"
-    ).first()
-    if found is not None:
+    placeholders = ", ".join("?" for _ in _PARTS)
+    (found,) = connection.exec_driver_sql(
+        f"SELECT count(*) FROM sqlite_master WHERE name IN ({placeholders})", _PARTS
+    ).one()
+    if found == len(_PARTS):
         return True
     try:
         with connection.begin_nested():
+            # A migration that rebuilds `product` drops its triggers: start the index afresh.
+            for trigger in _PARTS[1:]:
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS product_fts")
             for statement in _DDL:
                 connection.exec_driver_sql(statement)
     except OperationalError:  # SQLite built without FTS5

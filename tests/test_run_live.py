@@ -1,6 +1,6 @@
 """`guyub run` end to end: Telegram (polling) and WhatsApp (signed webhooks over real HTTP)
 served by ONE `run_bot`, against the fake Bot API and the fake Twilio REST API on 127.0.0.1,
-on one SQLite file; then a clean stop."""
+on one SQLite file; then a clean stop on SIGTERM."""
 
 import asyncio
 import itertools
@@ -164,7 +164,10 @@ async def test_guyub_run_serves_telegram_and_whatsapp_in_one_process(
             # Twilio got its 200 at once; the search is handled after answering, so it is
             # still in hand when the process is told to stop, and must be finished first.
             assert (await sari.post(sari.params("CARI keripik"))).status_code == 200
-            stop.set()
+            # SIGTERM, as a service manager sends it (only once Guyub handles it: else
+            # the signal would end the test run itself).
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+            signal.raise_signal(signal.SIGTERM)
             async with asyncio.timeout(5):
                 await running
     finally:

@@ -146,7 +146,7 @@ class LocalChat:
                 self.emit(f"-- tampilan: {style} --")
             else:
                 self.emit(f"!! @channel needs one of {', '.join(STYLES)}")
-        elif ":" in line:
+        elif ":" in line and line.split(":", 1)[0].strip():
             name, text = line.split(":", 1)
             self.emit(f"{name.strip()} > {text.strip()}")
             await self.say(name.strip(), text.strip())
@@ -180,9 +180,18 @@ class LocalChat:
             self.emit("!! @clock needs a time like 2026-12-09 18:00")
             return
         start = clock.now()
+        if target < start:
+            self.emit(
+                f"!! @clock cannot go back; it is already {start.astimezone(zone):%Y-%m-%d %H:%M}"
+            )
+            return
         for fire_time, spec in due_between(build_specs(self.core.job_env), start, target):
             clock.set(fire_time)
-            await spec.run(fire_time)
+            try:
+                await spec.run(fire_time)
+            except Exception as error:  # a rehearsal reports a broken job and goes on, as live
+                log.exception("job %s failed at %s", spec.id, fire_time)
+                self.emit(f"!! job {spec.id} failed: {error!r}")
             await self.core.drain()
         clock.set(target)
         await self.core.drain()

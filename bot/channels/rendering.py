@@ -1,10 +1,17 @@
-"""Buttons as numbered options, for channels without inline keyboards (WhatsApp, local)."""
+"""Text shaping shared by channels: numbered options for channels without keyboards (WhatsApp,
+local), and cuts that never split what a reader sees as one character."""
 
+import unicodedata
 from collections.abc import Sequence
 
 from handlers.messages import Reply
 
-__all__ = ["numbered_text", "numbered_texts"]
+__all__ = ["grapheme_cut", "numbered_text", "numbered_texts"]
+
+ZWJ = "\u200d"  # joins emoji into one: 👨‍👩‍👧
+SKIN_TONES = range(0x1F3FB, 0x1F400)
+EMOJI_TAGS = range(0xE0020, 0xE0080)  # subdivision flags: 🏴󠁧󠁢󠁳󠁣󠁴󠁿
+REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)  # two of them make a flag: 🇮🇩
 
 
 def numbered_text(reply: Reply, start: int = 1) -> str:
@@ -22,3 +29,30 @@ def numbered_texts(replies: Sequence[Reply]) -> list[str]:
         texts.append(numbered_text(reply, number))
         number += len(reply.buttons)
     return texts
+
+
+def _joined(text: str, index: int) -> bool:
+    """Whether text[index - 1] and text[index] are parts of one visible character."""
+    before, after = text[index - 1], text[index]
+    if ZWJ in (before, after) or ord(after) in SKIN_TONES or ord(after) in EMOJI_TAGS:
+        return True
+    if unicodedata.category(after) in {"Mn", "Mc", "Me"}:  # accents, VS16 (❤️), keycaps (1️⃣)
+        return True
+    if ord(after) in REGIONAL_INDICATORS and ord(before) in REGIONAL_INDICATORS:
+        run = 0
+        while run < index and ord(text[index - 1 - run]) in REGIONAL_INDICATORS:
+            run += 1
+        return run % 2 == 1  # after an odd number of indicators: inside a flag
+    return False
+
+
+def grapheme_cut(text: str, index: int) -> int:
+    """`index` moved back so that cutting there splits no emoji or accented letter.
+
+    A hard cut (a word longer than a message) lands anywhere; this keeps 👍🏽, 🇮🇩 or a
+    ZWJ family whole on one side. If the whole prefix is one cluster, `index` stays.
+    """
+    cut = index
+    while 0 < cut < len(text) and _joined(text, cut):
+        cut -= 1
+    return cut if cut > 0 else index

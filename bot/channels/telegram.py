@@ -8,6 +8,7 @@ application's queue); every POST must carry TELEGRAM_WEBHOOK_SECRET in
 
 import asyncio
 import hmac
+import json
 import logging
 import os
 import re
@@ -52,6 +53,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 START_ATTEMPTS = 5
+MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kB; a megabyte is not from Telegram
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -153,14 +155,21 @@ class TelegramChannel:
             return Response(status_code=403)
         if not self._accepting:
             return Response(status_code=503)  # Telegram retries later
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_UPDATE_BYTES:
+                return Response(status_code=413)
         try:
-            data = await request.json()
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
         except Exception:  # malformed JSON or not an Update at all
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
+        if not self._accepting:  # stop() began while the body arrived: queued now, it is lost
+            return Response(status_code=503)
+        self.application.update_queue.put_nowait(update)  # no await between check and put
         return Response(status_code=200)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

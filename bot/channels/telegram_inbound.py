@@ -8,6 +8,7 @@ stored: their photo reaches the router as a photo with an empty ref. Other media
 photos only.
 """
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -149,16 +150,20 @@ async def store_photo(
     except TelegramError as error:
         log.warning("telegram photo download failed: %r", error)
         return None
-    with transaction(open_session) as session:
-        identity = _identity(session, address)
-        member_id = identity.member_id if identity else None
-        member = session.get(Member, member_id) if member_id else None
-        row = media.save(
-            session=session,
-            data=data,
-            content_type="image/jpeg",  # Telegram re-encodes every photo as JPEG
-            now=now,
-            community_id=member.community_id if member else None,
-            telegram_file_id=photo.file_id,
-        )
-        return row.id
+
+    def keep() -> str:
+        with transaction(open_session) as session:
+            identity = _identity(session, address)
+            member_id = identity.member_id if identity else None
+            member = session.get(Member, member_id) if member_id else None
+            row = media.save(
+                session=session,
+                data=data,
+                content_type="image/jpeg",  # Telegram re-encodes every photo as JPEG
+                now=now,
+                community_id=member.community_id if member else None,
+                telegram_file_id=photo.file_id,
+            )
+            return row.id
+
+    return await asyncio.to_thread(keep)  # writing megabytes must not stall the loop

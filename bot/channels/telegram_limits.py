@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 KEEP_LIMITERS = 1024  # forget idle chats' limiters beyond this many
+UNLIMITED = 2**31 - 1  # PTB's own concurrency limit, see PerChatUpdateProcessor
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -144,11 +145,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of one chat are handled in order; different chats are handled side by side.
 
     One person waiting for their rate-limited replies must not hold up everyone else,
-    while two messages of the same person must not overtake each other.
+    while two messages of the same person must not overtake each other. PTB takes its
+    concurrency slot before `do_process_update`, so a chat's queued updates would hold
+    slots while they wait for their turn and a flood from one chat could starve all the
+    others: PTB's limit is therefore left wide open and ours is taken once it is the
+    update's turn in its chat (each chat uses at most one slot).
     """
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNLIMITED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -156,12 +162,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Run the update's handling once the chat's earlier updates are done."""
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.rendering import grapheme_cut
 from handlers.messages import Button
 
 __all__ = [
@@ -63,14 +64,15 @@ def _longest_prefix(text: str, limit: int) -> int:
 
 
 def _cut_point(text: str, limit: int) -> int:
-    """Where to cut: the last paragraph, line or word break that fits, else a hard cut."""
+    """Where to cut: the last paragraph, line or word break that fits, else a hard cut
+    (never inside an emoji)."""
     fits = _longest_prefix(text, limit)
     window = text[: fits + 1]  # a break right after the last fitting character is fine too
     for separator in ("\n\n", "\n", " "):
         position = window.rfind(separator)
         if position >= fits // 4 and position > 0:  # never leave a sliver of a part
             return position
-    return max(fits, 1)
+    return grapheme_cut(text, max(fits, 1))
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

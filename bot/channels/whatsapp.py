@@ -157,10 +157,14 @@ class WhatsAppChannel:
         if self._already_handled(fields.message_sid):
             return []  # a late retry: spare the photo download, the router would drop it
         media: list[MediaRef] = []
+        keep_photos = bool(fields.media) and self._is_member(fields.address)
         for url, content_type in fields.media:
             kind = media_kind(content_type)
             if kind != "photo":
                 media.append(MediaRef(kind, url, content_type))
+                continue
+            if not keep_photos:  # nothing about a person is stored before they consent
+                media.append(MediaRef("photo", "", content_type))
                 continue
             photo = await self._store_photo(fields.address, url, content_type)
             if photo is None:
@@ -204,16 +208,20 @@ class WhatsAppChannel:
         except (httpx.HTTPError, ValueError) as error:
             log.warning("whatsapp photo from %s not fetched: %r", mask_phone(address), error)
             return None
-        with transaction(self.core.open_session) as session:
-            member = _member(session, address)
-            row = self.core.media.save(
-                session=session,
-                data=data,
-                content_type=content_type,
-                now=self.core.clock.now(),
-                community_id=member.community_id if member else None,
-            )
-            return MediaRef("photo", row.id, content_type)
+
+        def keep() -> MediaRef:
+            with transaction(self.core.open_session) as session:
+                member = _member(session, address)
+                row = self.core.media.save(
+                    session=session,
+                    data=data,
+                    content_type=content_type,
+                    now=self.core.clock.now(),
+                    community_id=member.community_id if member else None,
+                )
+                return MediaRef("photo", row.id, content_type)
+
+        return await asyncio.to_thread(keep)  # writing megabytes must not stall the loop
 
     def _already_handled(self, message_sid: str) -> bool:
         with self.core.open_session() as session:
@@ -226,6 +234,10 @@ class WhatsAppChannel:
                 ).first()
                 is not None
             )
+
+    def _is_member(self, address: str) -> bool:
+        with self.core.open_session() as session:
+            return _member(session, address) is not None
 
     def _language(self, address: str) -> str:
         with self.core.open_session() as session:

@@ -38,6 +38,7 @@ UNREACHABLE = {
 }
 
 RECENT_MAX = 10_000
+LATER_PART_DELAYS = (1.0, 4.0, 15.0)  # once a first part is out, the rest is retried here
 
 
 class TokenBucket:
@@ -101,10 +102,14 @@ class WhatsAppSender:
         sender = settings.twilio_whatsapp_from or ""
         self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
         self.limiter = TokenBucket(settings.whatsapp_rate_per_second)
+        self.later_part_delays: Sequence[float] = LATER_PART_DELAYS
         self._connection: TwilioConnection | None = None
+        self._closed = False  # after close(): no new HTTP session until open()
         self._recent: OrderedDict[str, None] = OrderedDict()  # SIDs of outbox messages
 
     def _twilio(self) -> TwilioConnection:
+        if self._closed:  # a send after the channel stopped would leak a new session
+            raise RetryLater("whatsapp channel is not running")
         if self._connection is None:  # first use, necessarily inside the running loop
             token = self.settings.twilio_auth_token
             self._connection = connect_twilio(
@@ -116,10 +121,12 @@ class WhatsAppSender:
 
     async def open(self) -> None:
         """Create the HTTP session now rather than on the first send."""
+        self._closed = False
         self._twilio()
 
     async def close(self) -> None:
-        """Close the HTTP session; a later send would open a new one."""
+        """Close the HTTP session; sends are refused (RetryLater) until `open()`."""
+        self._closed = True
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await connection.close()
@@ -181,7 +188,9 @@ class WhatsAppSender:
         """A session message (split into bodies, photos as MediaUrl); the first part's SID.
 
         With `retry_delays`, a passing failure of one part is retried after each delay
-        (replies to a message: no outbox row to come back to); without, it is raised.
+        (replies to a message: no outbox row to come back to); without, a failure of the
+        first part is raised, and later parts are retried here (`later_part_delays`) since
+        retrying the whole message would send its first part twice.
         """
         text = numbered_text(reply, number_from)
         media = [f"{self.media_base}{media_id}" for media_id in reply.media]
@@ -193,9 +202,10 @@ class WhatsAppSender:
             parts.extend(("", [url]) for url in media[1:])  # WhatsApp: one photo a message
             text = text.strip()[len(first) :]
         parts.extend((body, []) for body in split_text(text, BODY_LIMIT))
-        sids = []
+        sids: list[str] = []
         for body, urls in parts:
-            for delay in (*retry_delays, None):
+            delays = retry_delays if not sids else (retry_delays or self.later_part_delays)
+            for delay in (*delays, None):
                 try:
                     sids.append(await self.create(address, body=body, media_url=urls))
                     break

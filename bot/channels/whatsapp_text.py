@@ -2,6 +2,8 @@
 
 import re
 
+from bot.channels.rendering import grapheme_cut
+
 __all__ = ["BODY_LIMIT", "CAPTION_LIMIT", "VARIABLE_LIMIT", "flat_variable", "split_text"]
 
 BODY_LIMIT = 1600  # Twilio's limit for one WhatsApp body
@@ -35,7 +37,7 @@ def split_text(text: str, limit: int = BODY_LIMIT) -> list[str]:
         if cut < limit // 3:  # a line break too early would leave a stub: try a space
             cut = max(cut, window.rfind(" "))
         if cut <= 0:
-            cut = fit
+            cut = grapheme_cut(text, fit)  # no break: a hard cut, but never inside an emoji
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:
@@ -49,5 +51,5 @@ def flat_variable(value: str, limit: int = VARIABLE_LIMIT) -> str:
     flat = " · ".join(line for line in lines if line)
     flat = re.sub(r"\s{2,}", " ", flat)
     if _units(flat) > limit:
-        flat = flat[: _fitting(flat, limit - 1)].rstrip() + "…"
+        flat = flat[: grapheme_cut(flat, _fitting(flat, limit - 1))].rstrip() + "…"
     return flat

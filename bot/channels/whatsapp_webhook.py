@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024  # Twilio's forms are a few kB; anything bigger is not from Twilio
 MAX_MEDIA = 5 * 1024 * 1024  # WhatsApp's own limit for a photo
 SIGNATURE = "X-Twilio-Signature"
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 
 
 class Rejected(Exception):
@@ -93,10 +94,14 @@ async def read_signed_form(
 
 
 def media_kind(content_type: str) -> str:
-    """Guyub's media kind for a MIME type (stickers arrive as image/webp: photos too)."""
+    """Guyub's media kind for a MIME type (stickers arrive as image/webp: photos too).
+
+    Only plain raster images count as photos: they are kept and served from our own
+    origin at /media, where an SVG (it can carry script) has no business.
+    """
     major = content_type.split("/")[0].lower()
     if major == "image":
-        return "photo"
+        return "photo" if content_type.split(";")[0].strip().lower() in PHOTO_TYPES else "other"
     if major in {"audio", "video"}:
         return major
     if major in {"application", "text"} and "vcard" not in content_type.lower():

@@ -12,7 +12,7 @@ from handlers.catalogue.drafts import begin_post
 from handlers.catalogue.fields import is_skip
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
-from handlers.phones import to_e164
+from handlers.phones import mask_phone, to_e164
 from handlers.registry import REGISTRY
 from storage.communities import find_members
 from storage.models import Member, Role
@@ -36,7 +36,7 @@ async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     name = " ".join(rest.split())[:NAME_LIMIT]
     if not name:
         return [ctx.reply("catalogue.assist.usage")]
-    if name.startswith("#") and name[1:].isdigit():
+    if name.startswith("#") and name[1:].isascii() and name[1:].isdigit() and len(name) <= 10:
         member = ctx.session.get(Member, int(name[1:]))
         found = [member] if member and member.community_id == ctx.community.id else []
     else:
@@ -60,8 +60,11 @@ async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 
 
 def _who(member: Member) -> str:
-    details = ", ".join(d for d in (member.business_name, member.area) if d)
-    return f"{member.display_name} ({details})" if details else member.display_name
+    """`#7 Bu Ani (Keripik Ani, RT 03)`: enough to tell two members of one name apart."""
+    phone = mask_phone(member.phone) if member.phone else None
+    details = ", ".join(d for d in (member.business_name, member.area, phone) if d)
+    name = f"#{member.id} {member.display_name}"
+    return f"{name} ({details})" if details else name
 
 
 def _post_for(ctx: Context, seller: Member) -> list[Reply]:

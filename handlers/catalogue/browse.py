@@ -10,7 +10,7 @@ from handlers.catalogue.cards import product_cards
 from handlers.catalogue.categories import CATEGORIES, category_name
 from handlers.catalogue.drafts import hint
 from handlers.catalogue.fields import category_from_text, search_words
-from handlers.catalogue.lookup import Page, category_page, search_page
+from handlers.catalogue.lookup import Page, category_page, is_page_number, search_page
 from handlers.context import Context, has_role
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
@@ -24,7 +24,7 @@ def split_page(rest: str) -> tuple[int, str]:
     """`@2 keripik` or `kuliner @2` -> (2, the rest); no marker -> page 1."""
     words, page = [], 1
     for word in rest.split():
-        if word.startswith("@") and word[1:].isdigit() and len(word) < 8:
+        if word.startswith("@") and is_page_number(word[1:]):
             page = max(int(word[1:]), 1)
         else:
             words.append(word)
@@ -42,7 +42,7 @@ async def catalogue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """KATALOG shows the categories with counts; `KATALOG kuliner` their products."""
     assert ctx.community is not None
     page, wanted = split_page(rest)
-    if wanted.split() and wanted.split()[-1].isdigit():
+    if wanted.split() and is_page_number(wanted.split()[-1]):
         page, wanted = max(int(wanted.split()[-1]), 1), " ".join(wanted.split()[:-1])
     if not wanted:
         return [_categories(ctx)]
@@ -54,7 +54,8 @@ async def catalogue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     )
     name = category_name(key, ctx.lang)
     if not found.products:
-        return [ctx.reply("catalogue.browse.empty_category", category=name), _categories(ctx)]
+        key = "catalogue.browse.empty_category" if page == 1 else "catalogue.browse.no_more"
+        return [ctx.reply(key, category=name, page=found.number), _categories(ctx)]
     heading = ctx.reply("catalogue.browse.heading", category=name, page=found.number)
     return [heading, *_cards(ctx, found.products), *_pager(ctx, found, f"/katalog {key}")]
 

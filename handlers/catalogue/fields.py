@@ -2,11 +2,12 @@
 
 `pricing.parse_listing` finds title, price and description; this module decides what
 Guyub accepts: a price of Rp0 or over Rp1 miliar is asked about instead of stored,
-overlong texts are cut (with a notice), and markup is kept exactly as typed.
+overlong texts are cut (with a notice). Markup is kept exactly as typed by the parser.
 """
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from handlers.catalogue.categories import CATEGORIES
 from handlers.catalogue.pricing import MIN_PRICE, parse_listing, parse_price
@@ -34,6 +35,8 @@ TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 1000
 MAX_SENSIBLE_PRICE = 1_000_000_000
 """Rp1 miliar: no UMKM product costs more; such a number is a typo to ask about."""
+ABSURD_PRICE = 10**15
+"""Larger typed numbers are questioned as this amount, so the question stays short."""
 NOTE_LIMITS = {"catalogue.note.title_cut": TITLE_LIMIT}
 NOTE_LIMITS["catalogue.note.description_cut"] = DESCRIPTION_LIMIT
 MAX_SEARCH_WORDS = 6
@@ -41,8 +44,6 @@ MAX_SEARCH_WORDS = 6
 SKIP_WORDS = {"lewati", "lewat", "skip", "-", "tidak ada", "gak ada", "nggak", "tidak", "no"}
 NO_PRICE_WORDS = {"nego", "harga nego", "tanya", "tanya penjual", "dm", "japri", "pm", "inbox"}
 
-_MARKUP_OPEN = "<*_~`"
-_MARKUP_CLOSE = ">*_~`"
 _MULTIPLIERS = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
 _MULTIPLIERS |= {"m": 1_000_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000}
 # A number that is clearly meant as a price: after Rp/IDR/"harga", or before rb/k/jt.
@@ -52,6 +53,8 @@ _MARKED_PRICE_RE = re.compile(
     r"|(?:(?<![\d.,])(?P<b>\d[\d.,]*)[ \t]*(?P<bm>rb|ribu|k|jt|juta|miliar|milyar)(?![^\W\d_]))",
     re.IGNORECASE,
 )
+
+_ZERO_PRICE_RE = re.compile(r"(?<![\w.,])0+(?:[.,]0+)*(?:[.,]-+)?[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -78,46 +81,36 @@ class PriceAnswer:
         return self.price is not None or self.no_price
 
 
-def _amount(digits: str, multiplier: str | None) -> int | None:
-    """Read "15.000", "1,5" or "0" with an optional rb/jt/miliar multiplier."""
+def _amount(digits: str, multiplier: str | None) -> int:
+    """Read "15.000", "1,5" or "0" with an optional rb/jt/miliar multiplier.
+
+    Decimal, not float: a run of 400 nines must stay a (huge) number, never infinity.
+    """
     digits = digits.rstrip(".,")
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits) and not multiplier:
-        number = float(re.sub(r"[.,]", "", digits))
+        number = Decimal(re.sub(r"[.,]", "", digits))
     else:
         whole, _, fraction = digits.replace(".", ",").partition(",")
         if "," in fraction:
             whole, fraction = whole + fraction.replace(",", ""), ""
-        number = float(f"{whole}.{fraction or 0}")
-    return round(number * _MULTIPLIERS.get((multiplier or "").lower(), 1))
+        number = Decimal(f"{whole}.{fraction or 0}")
+    value = round(number * _MULTIPLIERS.get((multiplier or "").lower(), 1))
+    return min(value, ABSURD_PRICE)
 
 
 def _doubtful_price(text: str) -> tuple[int, tuple[int, int]] | None:
-    """A clearly marked price outside what Guyub accepts, and where it is in `text`."""
+    """A clearly marked price outside what Guyub accepts, and where it is in `text`.
+
+    A bare 0 ending the first line ("Tahu 0") is a price of nothing, also asked about.
+    """
     for match in _MARKED_PRICE_RE.finditer(text):
         digits = match["a"] or match["b"]
         value = _amount(digits, match["am"] or match["bm"])
-        if value is not None and not MIN_PRICE <= value <= MAX_SENSIBLE_PRICE:
+        if not MIN_PRICE <= value <= MAX_SENSIBLE_PRICE:
             return value, match.span()
+    if zero := _ZERO_PRICE_RE.search(text.split("\n", 1)[0]):
+        return 0, zero.span()
     return None
-
-
-def _as_typed(raw: str, piece: str) -> str:
-    """`piece` as the seller typed it, with markup the parser trimmed put back.
-
-    The parser trims punctuation at the edges and capitalises, which would turn
-    `<b>Keripik</b>` into `B>Keripik</b`; people see exactly what they typed.
-    """
-    if not piece or not any(ch in raw for ch in _MARKUP_OPEN + _MARKUP_CLOSE):
-        return piece
-    start = raw.casefold().find(piece.casefold())
-    if start < 0:
-        return piece
-    end = start + len(piece)
-    while start > 0 and raw[start - 1] in _MARKUP_OPEN:
-        start -= 1
-    while end < len(raw) and raw[end] in _MARKUP_CLOSE:
-        end += 1
-    return raw[start:end]
 
 
 def cap_title(title: str, notes: list[str]) -> str:
@@ -149,8 +142,8 @@ def read_post(text: str) -> Post:
         text = f"{text[:start]} {text[end:]}"
         listing, doubtful_value = parse_listing(text), doubtful[0]
     notes: list[str] = []
-    title = cap_title(_as_typed(text, listing.title), notes)
-    description = cap_description(_as_typed(text, listing.description), notes)
+    title = cap_title(listing.title, notes)
+    description = cap_description(listing.description, notes)
     return Post(title, price, description, doubtful_value, notes)
 
 

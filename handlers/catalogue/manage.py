@@ -12,6 +12,7 @@ from dataclasses import replace
 from handlers.catalogue.cards import price_text, product_label
 from handlers.catalogue.drafts import hint, limit_reply
 from handlers.catalogue.editing import apply_edit, manage_card, start_edit, touch
+from handlers.catalogue.lookup import is_page_number
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
@@ -20,9 +21,10 @@ from storage.products import find_product, managed_products
 
 LIST_PAGE = 10
 YES_WORDS = {"ya", "yes", "ok", "y"}
+# `HABIS 12`, `HAPUS #12 ya`, or the word alone (answered with how to use it).
 TYPED = re.compile(
     r"^(?P<word>habis|sold\s*out|ada|available|masih\s*ada|still\s*available|hapus|delete)"
-    r"\s*#?(?P<id>\d{1,9})\s*[.!]*$",
+    r"(?:\s*#?(?P<id>\d+)(?:\s+(?P<yes>ya|yes|y|ok))?)?[\s.!]*$",
     re.IGNORECASE,
 )
 
@@ -31,7 +33,7 @@ def parse_id(rest: str) -> tuple[int | None, str]:
     """`12 sisanya`, `#12` -> (12, rest); anything else -> (None, text)."""
     first, _, remainder = rest.strip().partition(" ")
     number = first.removeprefix("#")
-    if number.isdigit() and len(number) <= 9:
+    if number.isascii() and number.isdigit() and len(number) <= 9:
         return int(number), remainder.strip()
     return None, rest.strip()
 
@@ -77,7 +79,7 @@ def _lookup(ctx: Context, rest: str, usage: str) -> tuple[Product | None, str, l
 async def my_products(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """PRODUKKU lists the products; `PRODUKKU 12` shows one with its buttons."""
     assert ctx.member is not None and ctx.community is not None
-    if rest.startswith("@") and rest[1:].isdigit():
+    if rest.startswith("@") and is_page_number(rest[1:]):
         return [_list(ctx, int(rest[1:]))]
     if not rest:
         return [_list(ctx, 1)]
@@ -97,6 +99,9 @@ def _list(ctx: Context, page: int) -> Reply:
     )
     if not rows and page == 1:
         return ctx.reply("catalogue.mine.empty", sell=hint(ctx, "sell"))
+    if not rows:
+        first = ctx.button("catalogue.button.first_page", "/produkku")
+        return ctx.reply("catalogue.mine.no_more", page=page, buttons=[first])
     lines = [ctx.t("catalogue.mine.header", limit=ctx.community.max_active_products)]
     buttons = []
     for product in rows[:LIST_PAGE]:
@@ -195,8 +200,10 @@ def _edit(ctx: Context, msg: Incoming, rest: str, field: str) -> list[Reply]:
     product, value, problem = _lookup(ctx, rest, f"catalogue.usage.edit_{field}")
     if product is None:
         return problem
+    replies = start_edit(ctx, product, field)
     if not value:
-        return start_edit(ctx, product, field)
+        return replies
+    # Inside the edit flow, so a questioned or unreadable value is answered in the next message.
     return apply_edit(ctx, replace(msg, text=value, payload=None, media=()), product, field)
 
 
@@ -213,4 +220,4 @@ async def typed_status(msg: Incoming, ctx: Context) -> Sequence[Reply] | None:
         "hapus": delete_product,
         "delete": delete_product,
     }.get(word, available)
-    return await handler(msg, ctx, match["id"])
+    return await handler(msg, ctx, f"{match['id'] or ''} {match['yes'] or ''}".strip())

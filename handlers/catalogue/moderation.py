@@ -94,7 +94,8 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
     if product is None:
         return problem
     if product.status not in ACTIONS[action][0]:
-        return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status="")]
+        status = ctx.t(f"catalogue.status.{product.status}")
+        return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     return _apply(ctx, action, product, reason)
 
 

@@ -130,8 +130,10 @@ _TITLE_FILLER_RE = re.compile(
 # touches the price, so "50k aja kak" leaves no description behind.
 _CHATTY = r"ya|yaa|yah|yuk|dong|deh|per|dari|normal"
 _EDGE_FILLER = rf"(?:{_TITLE_FILLER_RE.pattern}|(?<!{_L})(?:{_CHATTY})(?!{_L}))"
-_LEADING_FILLER_RE = re.compile(rf"^(?:[\W_]*{_EDGE_FILLER})+[\W_]*", re.IGNORECASE | re.VERBOSE)
-_TRAILING_FILLER_RE = re.compile(rf"[\W_]*(?:{_EDGE_FILLER}[\W_]*)+$", re.IGNORECASE | re.VERBOSE)
+# Punctuation outside the filler words is left for _trim, which keeps markup that wraps
+# the text ("50k aja, *renyah*" keeps its "*").
+_LEADING_FILLER_RE = re.compile(rf"^(?:[\W_]*{_EDGE_FILLER})+", re.IGNORECASE | re.VERBOSE)
+_TRAILING_FILLER_RE = re.compile(rf"\s*(?:{_EDGE_FILLER}[\W_]*)+$", re.IGNORECASE | re.VERBOSE)
 
 # Where the product name ends when there is no price right after it: a comma, a
 # semicolon, a spaced dash or bar, or a "contact me / negotiable" phrase.
@@ -149,10 +151,15 @@ _CENTS_RE = re.compile(r"(?<=[.,][0-9]{3})[.,][0-9]{2}$")  # the ",00" of "45.00
 
 _CLOSERS = {")": "(", "]": "["}
 _OPENERS = {"(": ")", "[": "]"}
-# Emoji are mostly "So"; skin tones are "Sk"; ZWJ, tags and variation selectors glue
-# emoji sequences together ("Cf", "Mn"); keycaps use "Me".
+# Markup people type (WhatsApp *bold* _italic_ ~strike~ `mono`, HTML tags): kept at the
+# edges when it wraps text, so a title is stored exactly as typed and shown literally.
+_MARKUP_OPENERS = {"*": "*", "_": "_", "~": "~", "`": "`", "<": ">"}
+_MARKUP_CLOSERS = {closer: opener for opener, closer in _MARKUP_OPENERS.items()}
+# Emoji are mostly "So"; ZWJ, tags and variation selectors glue emoji sequences together
+# ("Cf", "Mn"); keycaps use "Me". Skin tones are "Sk", like "`" and "^", which stay.
 _EMOJI_TO_SPACE = frozenset({"So", "Cs", "Co", "Cn"})
-_EMOJI_TO_NOTHING = frozenset({"Sk", "Cf", "Me"})
+_EMOJI_TO_NOTHING = frozenset({"Cf", "Me"})
+_SKIN_TONES = ("\U0001f3fb", "\U0001f3ff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +186,11 @@ def _clean(text: str) -> str:
         category = unicodedata.category(ch)
         if ch in "\n\t":
             chars.append(ch)
-        elif category in _EMOJI_TO_NOTHING or "\ufe00" <= ch <= "\ufe0f":
+        elif (
+            category in _EMOJI_TO_NOTHING
+            or "\ufe00" <= ch <= "\ufe0f"
+            or _SKIN_TONES[0] <= ch <= _SKIN_TONES[1]
+        ):
             continue
         elif category in _EMOJI_TO_SPACE or category == "Cc" or category in ("Zl", "Zp"):
             chars.append("\n" if category in ("Zl", "Zp") or ch in "\r\x0b\x0c" else " ")
@@ -314,23 +325,35 @@ def parse_price(text: str) -> int | None:
 
 
 def _trim(text: str) -> str:
-    """Strip spaces and punctuation at both ends, keeping balanced brackets and a "%"."""
+    """Strip spaces and punctuation at both ends, keeping a "%" and balanced brackets or
+    markup ("(XL)", "<b>Keripik</b>", "*pedas*"); nothing is left without a letter or digit.
+    """
     text = _SPACES_RE.sub(" ", text).strip()
-    last = {closer: text.rfind(closer) for closer in _CLOSERS}
+    last = {closer: text.rfind(closer) for closer in (*_CLOSERS, *_MARKUP_CLOSERS)}
     i, j = 0, len(text)
     while i < j and not text[i].isalnum():
-        if text[i] in _OPENERS and last[_OPENERS[text[i]]] > i:
+        ch = text[i]
+        if ch in _OPENERS and last[_OPENERS[ch]] > i:
+            break
+        if ch in _MARKUP_OPENERS and last[_MARKUP_OPENERS[ch]] > i and not text[i + 1].isspace():
             break
         i += 1
-    first = {opener: text.find(opener, i) for opener in _OPENERS}
+    first = {opener: text.find(opener, i) for opener in (*_OPENERS, *_MARKUP_OPENERS)}
     while j > i and not text[j - 1].isalnum():
         ch = text[j - 1]
         if ch in _CLOSERS and 0 <= first[_CLOSERS[ch]] < j - 1:
             break
+        if (
+            ch in _MARKUP_CLOSERS
+            and 0 <= first[_MARKUP_CLOSERS[ch]] < j - 1
+            and not text[j - 2].isspace()
+        ):
+            break
         if ch == "%" and j - 2 >= i and text[j - 2].isdigit():
             break
         j -= 1
-    return text[i:j]
+    kept = text[i:j]
+    return kept if any(ch.isalnum() for ch in kept) else ""
 
 
 def _clean_title(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from sqlmodel import select
 
+from handlers.messages import Channel
 from storage.models import Member, Role
 from tests.catalogue.conftest import Market
 
@@ -83,3 +84,20 @@ async def test_the_limit_is_checked_again_when_publishing(market: Market) -> Non
 
     assert "sudah punya 1 produk aktif" in (await market.press("Siti", "Pasang"))[0]
     assert [p.title for p in market.products()] == ["Rendang"]
+
+
+async def test_namesakes_are_told_apart_and_odd_numbers_are_not_members(market: Market) -> None:
+    phone = "+6281234567890"
+    await market.join("Sari")
+    await market.join(phone, channel=Channel.WHATSAPP)
+    await market.say(phone, "PROFIL NAMA Sari")
+    await market.join("Rina")
+    market.coordinator("Rina")
+    await market.say("Rina", "/jualuntuk Sari")
+    sari, other = (market.chat.member("Sari"), market.chat.member(phone, Channel.WHATSAPP))
+    assert market.buttons("Rina") == [
+        f"#{sari.id} Sari",  # type: ignore[union-attr]
+        f"#{other.id} Sari (+6281****7890)",  # type: ignore[union-attr]
+    ]
+    for text in ("/jualuntuk #99999999999999999999", "/jualuntuk #²"):
+        assert "Buat anggota baru" in (await market.say("Rina", text))[0], text

@@ -92,6 +92,14 @@ async def test_only_the_members_own_community_is_ever_shown(market: Market) -> N
     assert "Produk tidak ditemukan" in (await market.say("Ani", "/produkku 1"))[0]
     assert other.id != market.community.id
 
+    market.coordinator("Ani")  # a coordinator elsewhere reaches nothing here either
+    for attempt in ("/sembunyikan 1 spam", "/hapusproduk 1 spam", "/setujui 1", "/tolak 1 x"):
+        assert "Produk tidak ditemukan" in (await market.say("Ani", attempt))[0], attempt
+    siti = market.chat.member("Siti")
+    assert siti is not None
+    assert "Buat anggota baru" in (await market.say("Ani", f"/jualuntuk #{siti.id}"))[0]
+    assert market.products()[0].status == "active"
+
 
 async def test_cards_show_seller_business_area_and_whatsapp_link(market: Market) -> None:
     phone = "+6281234567890"
@@ -158,3 +166,16 @@ async def test_index_and_plain_sql_give_the_same_answers(
                 indexed = [p.id for p in search_products(**args)]  # type: ignore[arg-type]
                 plain = [p.id for p in search_products(**args, use_index=False)]  # type: ignore[arg-type]
                 assert indexed == plain, (query, offset)
+
+
+async def test_paging_past_the_end_and_odd_page_numbers(market: Market) -> None:
+    await market.join("Siti")
+    await market.post("Siti", "Keripik pisang 15rb")
+    past = await market.say("Siti", "KATALOG kuliner @9")
+    assert "Tidak ada produk lagi di kategori Kuliner (halaman 9)" in past[0]
+    assert market.buttons("Siti") == ["Kuliner (1)"]
+    for text in ("KATALOG kuliner 99999999999999999999", "KATALOG kuliner ²"):
+        assert "tidak ada" in (await market.say("Siti", text))[0], text
+    assert "Tidak ada hasil lagi" in (await market.say("Siti", "CARI keripik @999999"))[0]
+    for text in ("CARI keripik @99999999999999999999", "CARI keripik @²"):
+        assert "Belum ada produk yang cocok" in (await market.say("Siti", text))[0], text

@@ -97,3 +97,29 @@ async def test_the_twenty_first_active_product_is_refused_kindly(market: Market)
     await market.post("Siti", "Kue terakhir 10rb")
     assert "sudah punya 20 produk aktif" in (await market.say("Siti", f"ADA {ids[0]}"))[0]
     assert len([p for p in market.products() if p.status == "active"]) == 20
+
+
+async def test_odd_numbers_and_bare_words_get_friendly_replies(market: Market) -> None:
+    await market.join("Siti")
+    pid = await market.post("Siti", "Keripik pisang 15rb")
+    for text in ("/produkku ²", "/hapus ²", "HABIS", "habis!", "HABIS 99999999999999"):
+        reply = await market.say("Siti", text)
+        assert "Tulis nomor produk" in reply[0], text
+    assert "Tulis nomor produknya" in (await market.say("Siti", "/produkku @99999999999999"))[0]
+    assert "Tidak ada produk lagi di halaman 3" in (await market.say("Siti", "PRODUKKU @3"))[0]
+    assert "Keripik pisang" in (await market.press("Siti", "halaman pertama"))[0]
+    assert "sudah dihapus" in (await market.say("Siti", f"HAPUS {pid} ya"))[0]
+    assert market.products() == []
+
+
+async def test_a_questioned_price_in_one_command_is_answered_in_the_next_message(
+    market: Market,
+) -> None:
+    await market.join("Siti")
+    pid = await market.post("Siti", "Keripik pisang 15rb")
+    assert "Harga Rp0?" in (await market.say("Siti", f"/ubahharga {pid} 0"))[0]
+    assert "Perubahan" in (await market.say("Siti", "12rb"))[0]
+    assert "belum terbaca" in (await market.say("Siti", f"/ubahharga {pid} murah"))[0]
+    assert "Harga: Rp13.000" in (await market.say("Siti", "13rb"))[1]
+    assert market.products()[0].price == 13_000
+    assert "belum paham" in (await market.say("Siti", "14rb"))[0]  # the edit is over

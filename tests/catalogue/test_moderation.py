@@ -91,3 +91,21 @@ async def test_coordinators_own_products_skip_approval(market: Market) -> None:
     await market.say("Rina", "PERSETUJUAN on")
     await market.post("Rina", "Madu hutan 150rb")
     assert market.products()[0].status == ProductStatus.ACTIVE
+
+
+async def test_a_reason_for_a_product_that_changed_meanwhile_names_its_status(
+    market: Market,
+) -> None:
+    await market.join("Siti")
+    await market.join("Rina")
+    await market.join("Dewi")
+    market.coordinator("Rina")
+    market.coordinator("Dewi")
+    await market.say("Rina", "PERSETUJUAN on")
+    await market.say("Siti", "JUAL Keripik 15rb")
+    pid = market.products()[0].id
+    await market.press("Siti", "Pasang")
+    assert "Apa alasannya" in (await market.say("Rina", f"/tolak {pid}"))[0]
+    await market.say("Dewi", f"/setujui {pid}")
+    late = await market.say("Rina", "foto kurang jelas")
+    assert f"#{pid} Keripik tidak bisa diubah sekarang (Tayang)" in late[0]

@@ -134,3 +134,30 @@ async def test_english_speakers_sell_with_sell(market: Market) -> None:
 
 async def test_guests_must_join_before_selling(market: Market) -> None:
     assert "GABUNG" in (await market.say("Tamu", "JUAL Keripik 15rb"))[0]
+
+
+async def test_markup_on_other_lines_and_inside_filler_stays_as_typed(market: Market) -> None:
+    await market.join("Siti")
+    card = await market.say("Siti", "JUAL <b>jual keripik</b> 15rb\n*Renyah*\n_gurih_")
+    product = market.products()[0]
+    assert (product.title, product.description) == ("<b> keripik</b>", "*Renyah*\n_gurih_")
+    assert "*Renyah*\n_gurih_" in card[0]
+
+
+async def test_a_bare_zero_price_is_questioned(market: Market) -> None:
+    await market.join("Siti")
+    assert "Harga Rp0?" in (await market.say("Siti", "JUAL Tahu 0"))[0]
+    card = await market.say("Siti", "5rb")
+    assert "#1 Tahu\n" in card[0] and "Harga: Rp5.000" in card[0]
+
+
+async def test_enormous_numbers_are_questioned_without_crashing(market: Market) -> None:
+    await market.join("Siti")
+    for post in ("JUAL Keripik Rp " + "9" * 400, "JUAL Keripik " + "9" * 40 + "rb"):
+        assert "Harga Rp1.000.000.000.000.000?" in (await market.say("Siti", post))[0]
+    assert "Harga Rp1.000.000.000.000.000?" in (await market.say("Siti", "9" * 5_000))[0]
+    assert market.products() == []
+    pid = await market.post("Siti", "Keripik 15rb")
+    reply = await market.say("Siti", f"/ubahharga {pid} {'9' * 400}")
+    assert "Harga Rp1.000.000.000.000.000?" in reply[0]
+    assert market.products()[0].price == 15_000

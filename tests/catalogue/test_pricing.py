@@ -321,3 +321,19 @@ def test_pathological_input(text: str) -> None:
     listing = parse_listing(text)
     assert listing.price is None or MIN_PRICE <= listing.price <= MAX_PRICE
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<b>Keripik</b> 15rb", ParsedListing("<b>Keripik</b>", 15_000, "")),
+        ("*Keripik* harga 15rb", ParsedListing("*Keripik*", 15_000, "")),
+        ("Keripik 15rb aja, *renyah*", ParsedListing("Keripik", 15_000, "*renyah*")),
+        ("Keripik 15rb\n*Renyah*\n_gurih_", ParsedListing("Keripik", 15_000, "*Renyah*\n_gurih_")),
+        ("*PROMO* `Kopi` 15rb", ParsedListing("`Kopi`", 15_000, "")),
+        ("Kopi ^_^ 15rb, ```x```", ParsedListing("Kopi", 15_000, "```x```")),
+        ("Keripik 15rb ** ~", ParsedListing("Keripik", 15_000, "")),
+    ],
+)
+def test_markup_that_wraps_text_is_kept_as_typed(text: str, expected: ParsedListing) -> None:
+    assert parse_listing(text) == expected

@@ -114,3 +114,17 @@ def test_scoping_limits_staleness_and_drafts(engine: Engine) -> None:  # noqa: F
         assert delete_drafts(session=session, community_id=cid, before=NOW - timedelta(days=1)) == 1
         session.commit()
         assert session.get(Product, draft.id) is None
+
+
+def test_the_index_is_rebuilt_when_a_migration_dropped_its_triggers(engine: Engine) -> None:  # noqa: F811
+    with Session(engine) as session:
+        community_id, siti, _ = _shop(session)
+        _add(session, community_id, siti, "Rendang sapi")
+        session.commit()
+        assert _titles(session, community_id, "rendang") == ["Rendang sapi"]
+        if engine.dialect.name != "sqlite":
+            return
+        session.connection().exec_driver_sql("DROP TRIGGER product_fts_insert")
+        _add(session, community_id, siti, "Rendang ayam")  # not indexed by any trigger
+        session.commit()
+        assert _titles(session, community_id, "rendang") == ["Rendang ayam", "Rendang sapi"]

@@ -26,6 +26,9 @@ def test_demo_prints_the_whole_transcript(capsys: pytest.CaptureFixture[str]) ->
         "anggota KBA 13 Ulu",
         "LANGUAGE id",
         "[1: Change name]",
+        "Pak RT is now coordinator",
+        "Selamat! Anda sekarang koordinator",
+        "Laporan KBA 13 Ulu",
         "erased",
         "selesai / done",
     ):
@@ -96,3 +99,29 @@ def test_placeholder_secrets_are_refused(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "changeme")
     assert main(["db", "status"]) == 2
     assert "placeholder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "invite"), [("Spasi", "KBA 14"), ("Kosong", ""), ("Panjang", "A" * 40), (" ", "OK1")]
+)
+def test_unusable_invite_codes_and_names_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, invite: str
+) -> None:
+    db = str(tmp_path / "kba.db")
+    assert main(["community", "create", name, "--invite", invite, "--db", db]) == 2
+    assert "guyub:" in capsys.readouterr().err
+    assert main(["community", "list", "--db", db]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_unreadable_script_and_database_get_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "latin1.txt"
+    script.write_bytes(b"Siti: caf\xe9\n")
+    assert main(["chat", "--db", str(tmp_path / "g.db"), "--script", str(script)]) == 2
+    assert "UTF-8" in capsys.readouterr().err
+    script.write_text("Siti: halo\n", encoding="utf-8")
+    assert main(["chat", "--db", str(tmp_path), "--script", str(script)]) == 5  # a folder
+    err = capsys.readouterr().err
+    assert "database error" in err and "already running" not in err

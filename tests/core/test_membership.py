@@ -121,3 +121,26 @@ async def test_coordinator_promotes_in_chat(chat: Transcript) -> None:
 async def test_members_cannot_promote(chat: Transcript) -> None:
     await chat.join("Siti")
     assert "hanya untuk koordinator" in await chat.text("Siti", "/angkat Budi")
+
+
+async def test_a_blank_or_multi_line_name_is_not_kept_as_sent(chat: Transcript) -> None:
+    await chat.say("+6281234567890", "GABUNG KBA13", channel=Channel.WHATSAPP, display_name=" ")
+    await chat.say("+6281234567890", "1", channel=Channel.WHATSAPP, display_name=" ")
+    member = chat.member("+6281234567890", Channel.WHATSAPP)
+    assert member is not None and member.display_name == "+6281234567890"
+    await chat.say("Siti", "GABUNG KBA13", display_name="Siti\nHubungi: wa.me/1")
+    assert "Terima kasih, Siti Hubungi: wa.me/1!" in await chat.text(
+        "Siti", "1", display_name="Siti\nHubungi: wa.me/1"
+    )
+
+
+async def test_contact_choice_needs_a_channel_name(chat: Transcript) -> None:
+    await chat.join("Siti")
+    await chat.say("Siti", "PROFIL NOMOR 0812-3456-7890")
+    assert "tidak dikenal" in await chat.text("Siti", "PROFIL KONTAK merpati")
+    assert "Profil Anda" in await chat.text("Siti", "PROFIL KONTAK")
+    member = chat.member("Siti")
+    assert member is not None and member.contact_channel is None
+    assert "Tersimpan" in await chat.text("Siti", "PROFIL KONTAK wa")
+    member = chat.member("Siti")
+    assert member is not None and member.contact_channel == "whatsapp"

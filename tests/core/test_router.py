@@ -1,14 +1,19 @@
 """The router's promises: duplicates dropped, bad input answered kindly, errors contained."""
 
 import logging
+from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 import handlers.profile
-from handlers.messages import Channel
-from storage.models import Member
-from tests.factories import Transcript
+from bot.router import Router
+from handlers.context import Context
+from handlers.messages import Channel, Incoming, Reply
+from handlers.registry import REGISTRY, Registry
+from storage.models import Member, OutboxMessage
+from tests.factories import Transcript, make_community
 
 
 async def test_duplicate_inbound_ids_are_answered_once(chat: Transcript) -> None:
@@ -105,3 +110,73 @@ async def test_keywords_work_without_slash_and_in_any_case(chat: Transcript) -> 
         assert "Menu KBA 13 Ulu" in await chat.text("Siti", text)
     with chat.core.open_session() as session:
         assert len(session.exec(select(Member)).all()) == 1
+
+
+@pytest.mark.parametrize("text", ["²", "①", "9" * 5000])
+async def test_digits_int_refuses_are_not_an_error(chat: Transcript, text: str) -> None:
+    await chat.join("Siti")
+    assert "2. English" in await chat.text("Siti", "/bahasa")
+    assert "belum paham" in await chat.text("Siti", text)
+
+
+async def test_cancel_tolerates_punctuation_and_the_bot_name(chat: Transcript) -> None:
+    await chat.join("Siti")
+    for text in ("Batal.", "/batal@GuyubBot", "cancel!"):
+        await chat.say("Siti", "PROFIL NAMA")
+        assert "dibatalkan" in await chat.text("Siti", text)
+
+
+async def test_a_group_command_leaves_the_private_chat_alone(chat: Transcript) -> None:
+    await chat.join("42", channel=Channel.TELEGRAM)
+    group = {"channel": Channel.TELEGRAM, "chat_id": "-100", "is_group": True}
+    await chat.say("42", "/profil nama", channel=Channel.TELEGRAM)
+    assert "Menu" in await chat.text("42", "/menu", **group)  # type: ignore[arg-type]
+    assert await chat.say("42", "/batal", **group) == []  # type: ignore[arg-type]
+    other_bots_command = "/rules"
+    assert await chat.say("42", other_bots_command, **group) == []  # type: ignore[arg-type]
+    assert "Nama: Bu Siti" in await chat.text("42", "Bu Siti", channel=Channel.TELEGRAM)
+    assert "1. Ubah nama" in await chat.text("42", "/profil", channel=Channel.TELEGRAM)
+    await chat.say("42", "/menu", **group)  # type: ignore[arg-type]
+    assert "Ketik nama" in await chat.text("42", "1", channel=Channel.TELEGRAM)
+
+
+async def test_a_notice_never_crosses_into_another_community(
+    chat: Transcript, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_community(chat.core, name="Lain", invite="LAIN")
+    await chat.join("Siti")
+    await chat.join("Budi", invite="LAIN")
+    budi = chat.member("Budi")
+    assert budi is not None
+    registry = Registry(flows=REGISTRY.flows, fallbacks=REGISTRY.fallbacks)
+
+    @registry.command("leak", slash=("leak",), role=None)
+    async def leak(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
+        ctx.notify(budi.id or 0, Reply(text="psst"))
+        return [Reply(text="ok")]
+
+    core = chat.core
+    core.router = Router(
+        open_session=core.open_session, clock=core.clock, options=core.options, registry=registry
+    )
+    with caplog.at_level(logging.WARNING):
+        assert "ok" in await chat.text("Siti", "/leak")
+    assert chat.delivered("Budi") == []
+    with core.open_session() as session:
+        assert session.exec(select(OutboxMessage)).all() == []
+    assert "outside community" in caplog.text
+
+
+async def test_database_errors_keep_phone_numbers_out_of_the_log(
+    chat: Transcript, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await chat.join("Siti")
+    phone = "+62" + "81234567890"  # not spelled out: the traceback quotes this source
+
+    def broken(ctx: Context) -> None:
+        ctx.session.execute(sql("INSERT INTO nowhere VALUES (:p)"), {"p": phone})
+
+    monkeypatch.setattr(handlers.profile, "_card", broken)
+    with caplog.at_level(logging.ERROR):
+        assert "Maaf, ada gangguan" in await chat.text("Siti", "PROFIL")
+    assert "nowhere" in caplog.text and phone not in caplog.text

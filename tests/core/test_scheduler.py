@@ -8,6 +8,7 @@ from apscheduler.triggers.cron import CronTrigger
 import jobs.scheduler
 from bot.app import Core
 from bot.channels.local import LocalChat
+from handlers.clock import ManualClock
 from handlers.messages import Channel
 from jobs.scheduler import JobEnv, JobSpec, build_specs, catch_up, due_between, start_scheduler
 from storage.models import Community
@@ -81,3 +82,34 @@ async def test_the_live_scheduler_wires_jobs_with_stable_ids(core: Core) -> None
         assert [job.id for job in scheduler.get_jobs()] == ["test:weekly"]
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_live_run_gets_its_scheduled_time_as_a_catch_up_would() -> None:
+    ran: list[datetime] = []
+    spec = weekly_spec(ran)
+    late = ManualClock(datetime(2026, 12, 7, 1, 0, 3, 250000, tzinfo=UTC))  # 3 s after 08:00 WIB
+    await jobs.scheduler._run_now(spec, late)
+    await catch_up([spec], late.now())
+    assert ran == [datetime(2026, 12, 7, 1, tzinfo=UTC)] * 2  # same key: nothing sent twice
+
+
+async def test_clock_cannot_go_back_and_a_broken_job_does_not_end_the_rehearsal(
+    chat: Transcript, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def factory(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
+        async def run(fire_time: datetime) -> None:
+            raise RuntimeError("broken job")
+
+        return [JobSpec("test:broken", CronTrigger(hour=18, timezone="Asia/Jakarta"), run)]
+
+    monkeypatch.setattr(jobs.scheduler, "JOB_FACTORIES", [factory])
+    lines: list[str] = []
+    local = LocalChat(core, emit=lines.append)
+    before = core.clock.now()
+    await local.line("@clock 2020-01-01 00:00")
+    assert "cannot go back" in lines[-1] and core.clock.now() == before
+    await local.line("@clock 2026-12-08 19:00")
+    assert sum("test:broken failed" in line for line in lines) == 2
+    assert lines[-1] == "-- jam: 2026-12-08 19:00 WIB --"
+    await local.line(": no name")
+    assert "not understood" in lines[-1]

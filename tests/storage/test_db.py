@@ -59,3 +59,10 @@ def test_a_database_from_elsewhere_is_not_touched(tmp_path: Path) -> None:
     with pytest.raises(SchemaOutOfDate):
         check_schema(engine)
     engine.dispose()
+
+
+def test_postgres_urls_as_hosts_give_them_use_psycopg() -> None:
+    for url in ("postgres://guyub:pw@127.0.0.1/guyub", "postgresql://guyub:pw@127.0.0.1/guyub"):
+        engine = make_engine(url)  # connects lazily: no server needed
+        assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+        engine.dispose()

@@ -126,6 +126,9 @@ def test_members_are_found_by_the_names_people_use(engine: Engine) -> None:
         assert ids("@budijaya") == [budi.id]
         assert ids("42") == [budi.id]
         assert ids("nobody") == []
+        budi.display_name = "Ömer Ärni"  # SQLite's lower() leaves Ö and Ä as they are
+        session.flush()
+        assert ids("Ömer Ärni") == [budi.id]
 
 
 def test_link_codes_work_once(engine: Engine) -> None:
@@ -194,3 +197,29 @@ def test_rows_left_sending_by_a_crash_are_released(engine: Engine) -> None:
         assert release_stuck(session=session, older_than=timedelta(minutes=10), now=later) == 1
         session.commit()
         assert len(claim_due(session=session, now=later, limit=1)) == 1
+
+
+def test_product_ids_are_never_reused(engine: Engine) -> None:
+    from storage.models import Product
+
+    with Session(engine) as session:
+        member = _member(session)
+
+        def add() -> int:
+            product = Product(
+                community_id=member.community_id,
+                seller_id=member.id or 0,
+                title="Keripik",
+                created_at=NOW,
+                updated_at=NOW,
+                last_confirmed_at=NOW,
+            )
+            session.add(product)
+            session.flush()
+            assert product.id is not None
+            return product.id
+
+        first = add()
+        session.delete(session.get(Product, first))
+        session.flush()
+        assert add() != first  # an old "#1" button can never point at a new product

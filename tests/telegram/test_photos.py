@@ -1,5 +1,9 @@
 """Photos: fetched once into the media store; sent as one card, by file_id after the first time."""
 
+import threading
+from typing import Any
+
+import pytest
 from sqlmodel import select
 
 from bot.app import Core
@@ -142,3 +146,26 @@ async def test_a_forgotten_file_id_is_uploaded_again(
         row = session.get(Media, photo.id)
         assert row is not None
         assert row.telegram_file_id == uploaded.result["photo"][-1]["file_id"]
+
+
+async def test_a_photo_is_written_to_disk_off_the_event_loop(
+    telegram: TelegramChannel,
+    api: FakeTelegramAPI,
+    core: Core,
+    community: Community,
+    siti: TelegramUser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_member(core, community, 42, "Siti")
+    api.add_file("photo-l", JPEG)
+    loop_thread, writers = threading.get_ident(), []
+    save = MediaStore.save
+
+    def recording_save(self: MediaStore, **kwargs: Any) -> Media:
+        writers.append(threading.get_ident())
+        return save(self, **kwargs)
+
+    monkeypatch.setattr(MediaStore, "save", recording_save)
+    siti.send_photo(caption="Keripik singkong 15rb")
+    await siti.hears(1, *REPLIES)
+    assert len(writers) == 1 and writers[0] != loop_thread

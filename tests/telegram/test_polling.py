@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -185,3 +186,23 @@ async def test_bot_username_reaches_the_handlers(telegram: TelegramChannel, core
 def coordinator(core: Core, community: Community) -> Member:
     """Bu Rina, coordinator, Telegram user 7 (made before the channel starts)."""
     return add_member(core, community, 7, "Bu Rina", Role.COORDINATOR)
+
+
+async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(
+    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, siti: TelegramUser
+) -> None:
+    update = make_text_update(70, 42, "/menu")
+    api.push_update(update)
+    (menu,) = await siti.hears()
+    await telegram.stop()  # the process goes down ...
+
+    again = TelegramChannel(core, poll_timeout=timedelta(seconds=1))
+    await again.start()  # ... and comes back on the same database
+    try:
+        api.push_update(update)  # Telegram had not seen our confirmation: it sends it again
+        siti.say("/bahasa")
+        replies = await siti.hears(2)
+        assert replies[0] is menu and "bahasa" in replies[1].params["text"].lower()
+        assert len(api.sent_texts(42)) == 2
+    finally:
+        await again.stop()

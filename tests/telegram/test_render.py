@@ -64,3 +64,19 @@ def test_long_payloads_travel_as_tokens() -> None:
     assert resolve_callback(token, [["Lain", short]]) is None  # no longer shown: expired
     assert callback_data(TOKEN_PREFIX + "x") != TOKEN_PREFIX + "x"  # never mistaken for one
     assert len(callback_data("é" * 40).encode()) <= 64  # 80 bytes although 40 characters
+
+
+def test_a_hard_cut_never_splits_an_emoji() -> None:
+    family = "👨\u200d👩\u200d👧"  # three people joined by ZWJ: 8 UTF-16 units
+    for cluster, count, limit in ((family, 3, 10), ("👍🏽", 5, 6), ("🇮🇩", 5, 6), ("1️⃣", 9, 4)):
+        parts = split_text(cluster * count, limit)
+        assert all(telegram_length(part) <= limit for part in parts)
+        assert all(part == cluster * (len(part) // len(cluster)) for part in parts), parts
+        assert "".join(parts) == cluster * count
+
+
+def test_an_entity_is_never_cut_in_half() -> None:
+    """Telegram counts `&amp;` as one character: the plain text is cut, then escaped."""
+    parts = split_text("&" * 5000)
+    assert [len(part) for part in parts] == [4096, 904]
+    assert escape(parts[1]) == "&amp;" * 904

@@ -123,3 +123,16 @@ async def test_an_album_then_its_text(
     (album,) = api.calls_to("sendMediaGroup")
     assert album.media() == [bytes([0]) * 100, bytes([1]) * 100]
     assert api.sent_texts(42) == ["Dua rasa"]
+
+
+async def test_chat_not_found_is_treated_like_a_block(
+    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, community: Community
+) -> None:
+    siti = add_member(core, community, 42, "Siti")
+    api.fail_next("sendMessage", 400, chat_id=42)  # Bad Request: chat not found
+    notify(core, siti, Reply(text="Pesanan baru!"), "order-2")
+    assert (await core.drain()).counts == {"failed": 1}
+    identity = identity_of(core, 42)
+    assert identity is not None and identity.unreachable_at is not None
+    (row,) = outbox(core)
+    assert (row.status, row.error_code) == ("failed", "400")

@@ -1,8 +1,10 @@
 """Webhook mode: Telegram POSTs to the shared Starlette app, guarded by the secret token."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -133,3 +135,39 @@ async def test_webhook_mode_needs_a_valid_secret(core: Core, settings: Settings)
     )
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramChannel(core)
+
+
+async def test_an_update_still_arriving_when_stop_begins_is_refused_not_lost(
+    telegram: TelegramChannel, core: Core, api: FakeTelegramAPI
+) -> None:
+    """Its body comes in after stop(): a 200 then would drop it; a 503 makes Telegram retry."""
+    app = build_web_app(open_session=core.open_session, media=core.media, routes=telegram.routes())
+    body_asked, body_sent = asyncio.Event(), asyncio.Event()
+    answers: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, object]:
+        body_asked.set()
+        await body_sent.wait()
+        return {
+            "type": "http.request",
+            "body": json.dumps(make_text_update(30, 42, "/menu")).encode(),
+        }
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        answers.append(message)
+
+    headers = [(SECRET_HEADER.lower().encode(), SECRET.encode())]
+    scope = {"type": "http", "method": "POST", "path": HOOK, "headers": headers}
+    request = asyncio.create_task(app(scope | {"query_string": b""}, receive, send))
+    await body_asked.wait()  # the request is in, its body still on the way
+    await telegram.stop()
+    body_sent.set()
+    await request
+    assert answers[0]["status"] == 503
+    assert processed(core) == [] and api.calls_to("sendMessage") == []
+
+
+async def test_an_oversized_update_is_413(web: httpx.AsyncClient, core: Core) -> None:
+    update = make_text_update(40, 42, "x" * (1024 * 1024))
+    assert await post(web, update) == 413
+    assert processed(core) == []

@@ -1,11 +1,16 @@
 """Chatting with Guyub over WhatsApp, as transcripts: joining by numbered buttons, photos,
 button payloads, and replies that survive a rate limit."""
 
+import threading
+from typing import Any
+
+import pytest
 from sqlmodel import select
 
 from bot.app import Core
 from bot.channels.whatsapp import WhatsAppChannel
-from storage.models import Community, Media
+from storage.media import MediaStore
+from storage.models import Community, Media, Member
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.whatsapp.conftest import ACCOUNT_SID, PUBLIC, SARI, Phone
 
@@ -63,10 +68,13 @@ async def test_product_photo_is_downloaded_with_basic_auth_and_kept_once(
     assert [p for p in core.settings.media_dir.rglob("*") if p.is_file()] == [
         core.media.path_of(media)
     ]
+    served = await sari.http.get(f"/media/{media.id}")  # what Twilio fetches for MediaUrl
+    assert served.content == photo and served.headers["content-type"] == "image/jpeg"
+    assert served.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_a_retried_photo_message_is_not_downloaded_again(
-    sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel
+    sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel, member: Member
 ) -> None:
     url = api.add_media("bolu", b"\x89PNG bolu", "image/png")
     params = sari.params("", media=[(url, "image/png")])
@@ -78,11 +86,22 @@ async def test_a_retried_photo_message_is_not_downloaded_again(
 
 
 async def test_a_photo_that_cannot_be_fetched_gets_a_friendly_reply(
-    sari: Phone, api: FakeTwilioAPI, core: Core
+    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member
 ) -> None:
     gone = f"{api.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MMx/Media/MEgone"
     [reply] = await sari.say("", media=[(gone, "image/jpeg")])
     assert reply.startswith("Maaf, foto Anda belum berhasil kami terima.")
+    with core.open_session() as session:
+        assert session.exec(select(Media)).all() == []
+
+
+async def test_a_photo_from_someone_who_has_not_joined_is_not_kept(
+    sari: Phone, api: FakeTwilioAPI, core: Core, community: Community
+) -> None:
+    url = api.add_media("kue", b"\xff\xd8\xff\xe0 kue lapis", "image/jpeg")
+    [answer] = await sari.say("Kue lapis", media=[(url, "image/jpeg")])
+    assert "GABUNG" in answer
+    assert api.media_requests == []  # not even fetched: she has not consented to anything
     with core.open_session() as session:
         assert session.exec(select(Media)).all() == []
 
@@ -127,3 +146,19 @@ async def test_status_callback_of_a_direct_reply_is_accepted(
         "/whatsapp/status", data=callback.params, headers=callback.headers
     )
     assert response.status_code == 200
+
+
+async def test_a_photo_is_written_to_disk_off_the_event_loop(
+    sari: Phone, api: FakeTwilioAPI, member: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop_thread, writers = threading.get_ident(), []
+    save = MediaStore.save
+
+    def recording_save(self: MediaStore, **kwargs: Any) -> Media:
+        writers.append(threading.get_ident())
+        return save(self, **kwargs)
+
+    monkeypatch.setattr(MediaStore, "save", recording_save)
+    url = api.add_media("rendang", b"\xff\xd8\xff\xe0 rendang", "image/jpeg")
+    await sari.say("Rendang 85rb", media=[(url, "image/jpeg")])
+    assert len(writers) == 1 and writers[0] != loop_thread

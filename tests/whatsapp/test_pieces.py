@@ -72,6 +72,7 @@ def test_media_kinds() -> None:
         "video",
     ]
     assert media_kind("application/pdf") == "document"
+    assert media_kind("image/svg+xml") == "other"  # never kept nor served from /media
     assert media_kind("text/vcard") == "other"
 
 
@@ -87,3 +88,13 @@ async def test_token_bucket_allows_a_burst_then_paces() -> None:
     for _ in range(6):
         await bucket.acquire()
     assert waits == [0.25, 0.25]  # four at once, then one every quarter second
+
+
+def test_a_hard_cut_keeps_flags_and_skin_tones_whole() -> None:
+    flags = "🇮🇩" * 500  # 2000 UTF-16 units, no spaces
+    parts = split_text(flags)
+    assert parts == ["🇮🇩" * 400, "🇮🇩" * 100]
+    thumbs = "a" + "👍🏽" * 500  # an odd start: a naive cut falls between 👍 and 🏽
+    parts = split_text(thumbs)
+    assert "".join(parts) == thumbs and parts[1].startswith("👍🏽")
+    assert flat_variable("x" + "🇮🇩" * 600).endswith("🇮🇩…")

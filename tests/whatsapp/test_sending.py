@@ -2,10 +2,12 @@
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.app import Core
+from bot.channels.whatsapp import WhatsAppChannel
 from handlers.clock import ManualClock
 from handlers.messages import Button, Reply
 from storage.db import transaction
@@ -191,3 +193,40 @@ async def test_json_of_content_variables_keeps_indonesian_text(
     await core.drain()
     raw = api.messages[0].form["ContentVariables"][0]
     assert json.loads(raw) == {"1": "Rapat di balai warga 🏠"} and "🏠" in raw
+
+
+async def test_a_later_part_hit_by_a_rate_limit_is_retried_alone(
+    core: Core,
+    member: Member,
+    api: FakeTwilioAPI,
+    channel: WhatsAppChannel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Retrying the whole outbox row would send its first part twice."""
+    channel.sender.later_part_delays = (0,)
+    create = channel.sender.create
+
+    async def create_then_limit(*args: Any, **kwargs: Any) -> str:
+        sid = await create(*args, **kwargs)
+        if len(api.messages) == 1:
+            api.fail_next(status=429, code=20429)  # Twilio turns down the second part
+        return sid
+
+    monkeypatch.setattr(channel.sender, "create", create_then_limit)
+    lines = [f"{i}. Produk nomor {i} — Rp15.000" for i in range(1, 81)]
+    key = queue(core, member, Reply("\n".join(lines)))
+    assert (await core.drain()).counts == {"sent": 1}
+    assert [a.http_status for a in api.attempts] == [201, 429, 201]
+    assert "\n".join(m.body or "" for m in api.messages).splitlines() == lines  # each part once
+    assert row(core, key).provider_message_id == api.messages[0].sid
+
+
+async def test_after_stop_the_outbox_waits_instead_of_opening_a_new_session(
+    core: Core, member: Member, api: FakeTwilioAPI, channel: WhatsAppChannel
+) -> None:
+    await channel.stop()
+    key = queue(core, member, Reply(NOTICE))
+    assert (await core.drain()).counts == {"retry": 1}
+    assert channel.sender._connection is None and api.attempts == []
+    assert row(core, key).status == "pending"
+    await channel.start()  # the fixture stops it again

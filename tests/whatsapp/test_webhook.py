@@ -144,3 +144,19 @@ def test_the_channel_is_a_channel_adapter(channel: WhatsAppChannel, core: Core) 
     adapter: ChannelAdapter = channel  # mypy checks the protocol
     assert adapter.name == "whatsapp" and core.senders["whatsapp"] is adapter.sender
     assert sorted(r.path for r in adapter.routes()) == ["/whatsapp", "/whatsapp/status"]  # type: ignore[attr-defined]
+
+
+async def test_a_repeated_parameter_is_signed_with_every_value(
+    sari: Phone, http: httpx.AsyncClient, api: FakeTwilioAPI, core: Core, channel: WhatsAppChannel
+) -> None:
+    params = [*sari.params("halo"), ("Tag", "pasar"), ("Tag", "bazar")]
+    signed = form_post("/whatsapp", params, signed_for=f"{PUBLIC}/whatsapp")
+    tampered = dict(signed, content=signed["content"].replace("bazar", "hapus"))
+    assert (await http.post(**tampered)).status_code == 403  # the second value counts too
+    dropped = dict(signed, content=signed["content"].replace("&Tag=bazar", ""))
+    assert (await http.post(**dropped)).status_code == 403
+    await channel.idle()
+    _nothing_happened(core, api)
+    assert (await http.post(**signed)).status_code == 200
+    await channel.idle()
+    assert len(api.messages) == 1

@@ -167,7 +167,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['photo_media_id'], ['media.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['posted_by_id'], ['member.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['seller_id'], ['member.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_product_community_id'), ['community_id'], unique=False)
