@@ -6,6 +6,7 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
@@ -61,6 +62,14 @@ async def run_bot(
     await catch_up(specs, core.clock.now())
     scheduler = start_scheduler(core.job_env, specs)
     worker = asyncio.create_task(core.worker.run(), name="outbox-worker")
+
+    async def stop_sending() -> None:
+        """No more scheduled jobs; the outbox worker finishes the drain it is in."""
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        core.worker.stop()
+        await worker
+
     try:
         if not channels:
             print(
@@ -70,16 +79,19 @@ async def run_bot(
             )
             await run_interactive(core, name="Saya")
         else:
-            await _serve(core, channels, stop or asyncio.Event())
+            await _serve(core, channels, stop or asyncio.Event(), stop_sending)
     finally:
-        core.worker.stop()
-        await worker
-        scheduler.shutdown(wait=False)
+        await stop_sending()
         core.close()
         log.info("Guyub stopped")
 
 
-async def _serve(core: Core, channels: list[ChannelAdapter], stop: asyncio.Event) -> None:
+async def _serve(
+    core: Core,
+    channels: list[ChannelAdapter],
+    stop: asyncio.Event,
+    stop_sending: Callable[[], Awaitable[None]],
+) -> None:
     routes = [route for channel in channels for route in channel.routes()]
     app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
     config = uvicorn.Config(
@@ -122,6 +134,7 @@ async def _serve(core: Core, channels: list[ChannelAdapter], stop: asyncio.Event
         server.should_exit = True
         try:
             await serving
+            await stop_sending()  # while the channels can still deliver what is in flight
         finally:
             for channel in reversed(started):
                 try:
