@@ -8,6 +8,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import closing
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -161,19 +162,13 @@ async def _chat(settings: Settings, script: list[str] | None, name: str) -> int:
     from bot.runner import run_interactive
 
     if script is None:
-        core = build_core(settings, OffsetClock())
-        try:
+        with closing(build_core(settings, OffsetClock())) as core:
             await run_interactive(core, name)
-        finally:
-            core.close()
         return 0
-    core = build_core(settings, ManualClock())
-    try:
+    with closing(build_core(settings, ManualClock())) as core:
         chat = LocalChat(core)
         for line in script:
             await chat.line(line)
-    finally:
-        core.close()
     return 0
 
 
@@ -188,8 +183,7 @@ async def _demo() -> int:
             media_dir=Path(folder) / "media",
             _env_file=None,  # type: ignore[call-arg]
         )
-        core = build_core(settings, ManualClock(DEMO_START))
-        try:
+        with closing(build_core(settings, ManualClock(DEMO_START))) as core:
             with transaction(core.open_session) as session:
                 create_community(
                     session=session,
@@ -211,8 +205,6 @@ async def _demo() -> int:
                     _demo_command(line, settings)
                 else:
                     await chat.line(line)
-        finally:
-            core.close()
     print("\n=== selesai / done ===")
     return 0
 
@@ -246,87 +238,79 @@ def _db(action: str, settings: Settings) -> int:
 def _community(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_core
 
-    core = build_core(settings)
-    try:
-        with transaction(core.open_session) as session:
-            if args.action == "list":
-                from sqlmodel import select
+    with closing(build_core(settings)) as core, transaction(core.open_session) as session:
+        if args.action == "list":
+            from sqlmodel import select
 
-                from storage.models import Community
+            from storage.models import Community
 
-                for c in session.exec(select(Community)).all():
-                    print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
-                return 0
-            if not args.name.strip():
-                print("guyub: the community needs a name", file=sys.stderr)
-                return 2
-            if not INVITE_CODE.fullmatch(args.invite):
-                print(
-                    "guyub: the invite code must be one word of 2-32 letters, digits, - or _ "
-                    "(members type it after GABUNG; Telegram links carry it), e.g. KBA13",
-                    file=sys.stderr,
-                )
-                return 2
-            if args.tz not in available_timezones():
-                print(
-                    f"guyub: unknown time zone {args.tz!r}; use e.g. Asia/Jakarta, "
-                    "Asia/Makassar or Asia/Jayapura",
-                    file=sys.stderr,
-                )
-                return 2
-            language = normalize_language(args.lang)
-            if language is None:
-                print("guyub: --lang must be id or en", file=sys.stderr)
-                return 2
-            if get_community_by_invite(session=session, invite_code=args.invite) is not None:
-                print(f"guyub: invite code {args.invite.upper()} is already used", file=sys.stderr)
-                return 2
-            community = create_community(
-                session=session,
-                name=args.name.strip(),
-                invite_code=args.invite,
-                timezone=args.tz,
-                language=language,
-                now=core.clock.now(),
-            )
+            for c in session.exec(select(Community)).all():
+                print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
+            return 0
+        if not args.name.strip():
+            print("guyub: the community needs a name", file=sys.stderr)
+            return 2
+        if not INVITE_CODE.fullmatch(args.invite):
             print(
-                f"community {community.name!r} created; members join with: "
-                f"GABUNG {community.invite_code} (Telegram: /start {community.invite_code})"
+                "guyub: the invite code must be one word of 2-32 letters, digits, - or _ "
+                "(members type it after GABUNG; Telegram links carry it), e.g. KBA13",
+                file=sys.stderr,
             )
-    finally:
-        core.close()
+            return 2
+        if args.tz not in available_timezones():
+            print(
+                f"guyub: unknown time zone {args.tz!r}; use e.g. Asia/Jakarta, "
+                "Asia/Makassar or Asia/Jayapura",
+                file=sys.stderr,
+            )
+            return 2
+        language = normalize_language(args.lang)
+        if language is None:
+            print("guyub: --lang must be id or en", file=sys.stderr)
+            return 2
+        if get_community_by_invite(session=session, invite_code=args.invite) is not None:
+            print(f"guyub: invite code {args.invite.upper()} is already used", file=sys.stderr)
+            return 2
+        community = create_community(
+            session=session,
+            name=args.name.strip(),
+            invite_code=args.invite,
+            timezone=args.tz,
+            language=language,
+            now=core.clock.now(),
+        )
+        print(
+            f"community {community.name!r} created; members join with: "
+            f"GABUNG {community.invite_code} (Telegram: /start {community.invite_code})"
+        )
     return 0
 
 
 def _member(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_core
 
-    core = build_core(settings)
-    try:
-        with transaction(core.open_session) as session:
-            community = get_community_by_invite(session=session, invite_code=args.community)
-            if community is None:
-                print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
-                return 2
-            found = find_members(
-                session=session,
-                community_id=community.id or 0,
-                name=args.name,
-                phone=to_e164(args.name),
+    with closing(build_core(settings)) as core, transaction(core.open_session) as session:
+        community = get_community_by_invite(session=session, invite_code=args.community)
+        if community is None:
+            print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
+            return 2
+        found = find_members(
+            session=session,
+            community_id=community.id or 0,
+            name=args.name,
+            phone=to_e164(args.name),
+        )
+        if len(found) != 1:
+            problem = "no member" if not found else f"{len(found)} members"
+            print(
+                f"guyub: {problem} matching {args.name!r} in {community.name}; members "
+                "must join first (GABUNG), then use a phone number or @username",
+                file=sys.stderr,
             )
-            if len(found) != 1:
-                problem = "no member" if not found else f"{len(found)} members"
-                print(
-                    f"guyub: {problem} matching {args.name!r} in {community.name}; members "
-                    "must join first (GABUNG), then use a phone number or @username",
-                    file=sys.stderr,
-                )
-                return 2
-            promote(member=found[0], role=Role(args.role), now=core.clock.now())
-            session.add(found[0])
-            print(f"{found[0].display_name} is now {args.role} of {community.name}")
-    finally:
-        core.close()
+            return 2
+        promote(member=found[0], role=Role(args.role), now=core.clock.now())
+        session.add(found[0])
+        print(f"{found[0].display_name} is now {args.role} of {community.name}")
     return 0
 
 

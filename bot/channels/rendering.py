@@ -6,12 +6,27 @@ from collections.abc import Sequence
 
 from handlers.messages import Reply
 
-__all__ = ["grapheme_cut", "numbered_text", "numbered_texts"]
+__all__ = ["grapheme_cut", "numbered_text", "numbered_texts", "utf16_fit", "utf16_length"]
 
 ZWJ = "\u200d"  # joins emoji into one: 👨‍👩‍👧
 SKIN_TONES = range(0x1F3FB, 0x1F400)
 EMOJI_TAGS = range(0xE0020, 0xE0080)  # subdivision flags: 🏴󠁧󠁢󠁳󠁣󠁴󠁿
 REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)  # two of them make a flag: 🇮🇩
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram and Twilio count it: an emoji may count twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_fit(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
 
 
 def numbered_text(reply: Reply, start: int = 1) -> str:

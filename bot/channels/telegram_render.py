@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.rendering import grapheme_cut
+from bot.channels.rendering import grapheme_cut, utf16_fit, utf16_length
 from handlers.messages import Button
 
 __all__ = [
@@ -36,6 +36,8 @@ __all__ = [
     "telegram_length",
 ]
 
+telegram_length = utf16_length  # Telegram counts UTF-16 code units
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_LIMIT = 64
@@ -43,30 +45,15 @@ LABEL_LIMIT = 64
 TOKEN_PREFIX = "#h:"
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def escape(text: str) -> str:
     """Plain text made safe for parse_mode=HTML."""
     return html.escape(text, quote=False)
 
 
-def _longest_prefix(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            return index
-    return len(text)
-
-
 def _cut_point(text: str, limit: int) -> int:
     """Where to cut: the last paragraph, line or word break that fits, else a hard cut
     (never inside an emoji)."""
-    fits = _longest_prefix(text, limit)
+    fits = utf16_fit(text, limit)
     window = text[: fits + 1]  # a break right after the last fitting character is fine too
     for separator in ("\n\n", "\n", " "):
         position = window.rfind(separator)

@@ -2,7 +2,7 @@
 
 import re
 
-from bot.channels.rendering import grapheme_cut
+from bot.channels.rendering import grapheme_cut, utf16_fit, utf16_length
 
 __all__ = ["BODY_LIMIT", "CAPTION_LIMIT", "VARIABLE_LIMIT", "flat_variable", "split_text"]
 
@@ -11,27 +11,12 @@ CAPTION_LIMIT = 1024  # WhatsApp's limit for the caption of a photo
 VARIABLE_LIMIT = 1024  # a template variable
 
 
-def _units(text: str) -> int:
-    """Length in UTF-16 code units: how Twilio counts, so emoji count double."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fitting(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` code units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            return index
-    return len(text)
-
-
 def split_text(text: str, limit: int = BODY_LIMIT) -> list[str]:
     """Cut `text` into bodies of at most `limit`, at a line break, else a space, else anywhere."""
     text = text.strip()
     parts: list[str] = []
-    while _units(text) > limit:
-        fit = _fitting(text, limit)
+    while utf16_length(text) > limit:
+        fit = utf16_fit(text, limit)
         window = text[: fit + 1]  # a break right after the last fitting character is fine too
         cut = window.rfind("\n")
         if cut < limit // 3:  # a line break too early would leave a stub: try a space
@@ -50,6 +35,6 @@ def flat_variable(value: str, limit: int = VARIABLE_LIMIT) -> str:
     lines = [" ".join(line.split()) for line in value.splitlines()]
     flat = " · ".join(line for line in lines if line)
     flat = re.sub(r"\s{2,}", " ", flat)
-    if _units(flat) > limit:
-        flat = flat[: grapheme_cut(flat, _fitting(flat, limit - 1))].rstrip() + "…"
+    if utf16_length(flat) > limit:
+        flat = flat[: grapheme_cut(flat, utf16_fit(flat, limit - 1))].rstrip() + "…"
     return flat

@@ -1,28 +1,35 @@
-"""`guyub run` with no credentials says so and runs the local channel on embedded defaults."""
+"""`guyub run` as a process: embedded defaults without credentials; a taken port."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 
-def test_run_without_credentials_uses_the_local_channel(tmp_path: Path) -> None:
+def run_guyub(cwd: Path, stdin: str = "", **settings: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot run` in `cwd` with no channel settings from this machine but `settings`."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "TWILIO_", "DATABASE_URL", "PUBLIC_BASE_URL"))
     }
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    result = subprocess.run(
+    env.update(settings)
+    return subprocess.run(
         [sys.executable, "-m", "bot", "run"],
-        input="GABUNG NOPE\n",
+        input=stdin,
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         timeout=60,
         check=False,
     )
+
+
+def test_run_without_credentials_uses_the_local_channel(tmp_path: Path) -> None:
+    result = run_guyub(tmp_path, stdin="GABUNG NOPE\n")
     assert result.returncode == 0, result.stderr
     assert "Running the local channel" in result.stdout
     assert "tidak ditemukan" in result.stdout  # it answered the typed message
@@ -30,25 +37,13 @@ def test_run_without_credentials_uses_the_local_channel(tmp_path: Path) -> None:
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
-    import socket
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_URL"))}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     with socket.create_server(("127.0.0.1", 0)) as taken:
-        env.update(
+        result = run_guyub(
+            tmp_path,
             TELEGRAM_BOT_TOKEN="123456:TEST",
             TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
             PORT=str(taken.getsockname()[1]),
             HOST="127.0.0.1",
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=60,
-            check=False,
         )
     assert result.returncode == 4, result.stderr
     assert "cannot listen on 127.0.0.1" in result.stderr
