@@ -22,9 +22,7 @@ ERASE_FLOW = "erase"
 @REGISTRY.command(
     "link",
     slash=("tautkan", "link"),
-    bare=("tautkan", "link"),
     role=None,
-    help_key="menu.line.link",
     en="link",
 )
 async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -66,9 +64,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "erase",
     slash=("hapusdata", "deletedata"),
-    bare=("hapusdata", "deletedata"),
     role=None,
-    help_key="menu.line.erase",
     en="deletedata",
 )
 async def erase(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -104,9 +100,7 @@ async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 @REGISTRY.command(
     "promote",
     slash=("angkat", "promote"),
-    bare=("angkat", "promote"),
     role=Role.COORDINATOR,
-    help_key="menu.line.promote",
     en="promote",
 )
 async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

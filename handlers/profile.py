@@ -35,8 +35,6 @@ FIELDS = {
 @REGISTRY.command(
     "profile",
     slash=("profil", "profile"),
-    bare=("profil", "profile"),
-    help_key="menu.line.profile",
     en="profile",
 )
 async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -34,8 +34,6 @@ def split_page(rest: str) -> tuple[int, str]:
 @REGISTRY.command(
     "catalogue",
     slash=("katalog", "catalog", "catalogue"),
-    bare=("katalog", "catalog", "catalogue"),
-    help_key="menu.line.catalogue",
     en="catalog",
 )
 async def catalogue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -81,8 +79,6 @@ def _categories(ctx: Context) -> Reply:
 @REGISTRY.command(
     "search",
     slash=("cari", "search"),
-    bare=("cari", "search"),
-    help_key="menu.line.search",
     en="search",
 )
 async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -72,8 +72,6 @@ def _lookup(ctx: Context, rest: str, usage: str) -> tuple[Product | None, str, l
 @REGISTRY.command(
     "my_products",
     slash=("produkku", "myproducts"),
-    bare=("produkku", "myproducts"),
-    help_key="menu.line.my_products",
     en="myproducts",
 )
 async def my_products(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -120,7 +118,7 @@ def _list(ctx: Context, page: int) -> Reply:
     return Reply(text="\n".join(lines), buttons=tuple(buttons))
 
 
-@REGISTRY.command("sold_out", slash=("habis", "soldout"), en="soldout")
+@REGISTRY.command("sold_out", slash=("habis", "soldout"), bare=(), en="soldout", listed=False)
 async def sold_out(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """HABIS 12: hide the product from buyers until ADA 12."""
     product, _, problem = _lookup(ctx, rest, "catalogue.usage.sold_out")
@@ -138,7 +136,9 @@ async def sold_out(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     ]
 
 
-@REGISTRY.command("available", slash=("ada", "available", "tersedia"), en="available")
+@REGISTRY.command(
+    "available", slash=("ada", "available", "tersedia"), bare=(), en="available", listed=False
+)
 async def available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """ADA 12: a sold-out product is back (if there is room under the limit)."""
     product, _, problem = _lookup(ctx, rest, "catalogue.usage.available")
@@ -157,13 +157,19 @@ async def available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.marked_available", product=product_label(product))]
 
 
-@REGISTRY.command("still_available", slash=("masihada", "stillavailable"), en="stillavailable")
+@REGISTRY.command(
+    "still_available",
+    slash=("masihada", "stillavailable"),
+    bare=(),
+    en="stillavailable",
+    listed=False,
+)
 async def still_available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """The answer to "masih ada?": the product stays (or comes back) in the catalogue."""
     return await available(msg, ctx, rest)
 
 
-@REGISTRY.command("delete_product", slash=("hapus", "delete"), en="delete")
+@REGISTRY.command("delete_product", slash=("hapus", "delete"), bare=(), en="delete", listed=False)
 async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """HAPUS 12 asks first; the Ya button (`/hapus 12 ya`) deletes for good."""
     product, answer, problem = _lookup(ctx, rest, "catalogue.usage.delete")
@@ -182,14 +188,20 @@ async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
     return [ctx.reply("catalogue.delete.done", product=label)]
 
 
-@REGISTRY.command("edit_price", slash=("ubahharga", "editprice"), en="editprice")
+@REGISTRY.command(
+    "edit_price", slash=("ubahharga", "editprice"), bare=(), en="editprice", listed=False
+)
 async def edit_price(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahharga 12 20rb` at once, or `/ubahharga 12` to be asked."""
     return _edit(ctx, msg, rest, "price")
 
 
 @REGISTRY.command(
-    "edit_description", slash=("ubahketerangan", "editdescription"), en="editdescription"
+    "edit_description",
+    slash=("ubahketerangan", "editdescription"),
+    bare=(),
+    en="editdescription",
+    listed=False,
 )
 async def edit_description(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahketerangan 12 Isi 10 bungkus` at once, or `/ubahketerangan 12` to be asked."""

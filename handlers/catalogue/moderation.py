@@ -102,8 +102,8 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 @REGISTRY.command(
     "hide_product",
     slash=("sembunyikan", "hideproduct"),
+    bare=(),
     role=Role.COORDINATOR,
-    help_key="menu.line.hide_product",
     en="hideproduct",
 )
 async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -114,8 +114,8 @@ async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply
 @REGISTRY.command(
     "remove_product",
     slash=("hapusproduk", "removeproduct"),
+    bare=(),
     role=Role.COORDINATOR,
-    help_key="menu.line.remove_product",
     en="removeproduct",
 )
 async def remove_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -126,8 +126,10 @@ async def remove_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
 @REGISTRY.command(
     "unhide_product",
     slash=("tampilkanproduk", "unhideproduct"),
+    bare=(),
     role=Role.COORDINATOR,
     en="unhideproduct",
+    listed=False,
 )
 async def unhide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """Undo a hide: the product is back in the catalogue."""
@@ -146,9 +148,7 @@ async def unhide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
 @REGISTRY.command(
     "approval",
     slash=("persetujuan", "approval"),
-    bare=("persetujuan", "approval"),
     role=Role.COORDINATOR,
-    help_key="menu.line.approval",
     en="approval",
 )
 async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -179,9 +179,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "queue",
     slash=("antrian", "queue"),
-    bare=("antrian", "queue"),
     role=Role.COORDINATOR,
-    help_key="menu.line.queue",
     en="queue",
 )
 async def queue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -204,7 +202,14 @@ async def queue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.approval.queue", count=len(waiting)), *cards]
 
 
-@REGISTRY.command("approve", slash=("setujui", "approve"), role=Role.COORDINATOR, en="approve")
+@REGISTRY.command(
+    "approve",
+    slash=("setujui", "approve"),
+    bare=(),
+    role=Role.COORDINATOR,
+    en="approve",
+    listed=False,
+)
 async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """A waiting product goes live; the seller hears it."""
     product, _, problem = _product(ctx, rest)
@@ -220,7 +225,9 @@ async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.approval.approved", product=product_label(product))]
 
 
-@REGISTRY.command("reject", slash=("tolak", "reject"), role=Role.COORDINATOR, en="reject")
+@REGISTRY.command(
+    "reject", slash=("tolak", "reject"), bare=(), role=Role.COORDINATOR, en="reject", listed=False
+)
 async def reject(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/tolak 12 alasan`; without a reason, Guyub asks for one (the seller deserves it)."""
     return _moderate(ctx, "reject", rest)
