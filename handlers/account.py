@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from handlers.context import Context
+from handlers.labels import CHANNEL_TEXT
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
@@ -54,7 +55,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [
         ctx.reply(
             "link.done",
-            channel=ctx.t(f"channel.{msg.channel}"),
+            channel=ctx.t(CHANNEL_TEXT[msg.channel]),
             name=member.display_name,
             community=community.name,
         )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handlers.catalogue.cards import price_text, product_label
+from handlers.catalogue.cards import price_text, product_label, status_text
 from handlers.catalogue.drafts import hint, limit_reply
 from handlers.catalogue.editing import apply_edit, manage_card, start_edit, touch
 from handlers.catalogue.lookup import is_page_number
@@ -21,6 +21,10 @@ from storage.products import find_product, managed_products
 
 LIST_PAGE = 10
 YES_WORDS = {"ya", "yes", "ok", "y"}
+EDIT_USAGE = {
+    "price": "catalogue.usage.edit_price",
+    "description": "catalogue.usage.edit_description",
+}
 # `HABIS 12`, `HAPUS #12 ya`, or the word alone (answered with how to use it).
 TYPED = re.compile(
     r"^(?P<word>habis|sold\s*out|ada|available|masih\s*ada|still\s*available|hapus|delete)"
@@ -103,7 +107,7 @@ def _list(ctx: Context, page: int) -> Reply:
     lines = [ctx.t("catalogue.mine.header", limit=ctx.community.max_active_products)]
     buttons = []
     for product in rows[:LIST_PAGE]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         line = f"{product_label(product)} — {price_text(ctx, product.price)} — {status}"
         if product.seller_id != ctx.member.id:
             seller = ctx.session.get(Member, product.seller_id)
@@ -209,7 +213,7 @@ async def edit_description(msg: Incoming, ctx: Context, rest: str) -> Sequence[R
 
 
 def _edit(ctx: Context, msg: Incoming, rest: str, field: str) -> list[Reply]:
-    product, value, problem = _lookup(ctx, rest, f"catalogue.usage.edit_{field}")
+    product, value, problem = _lookup(ctx, rest, EDIT_USAGE[field])
     if product is None:
         return problem
     replies = start_edit(ctx, product, field)

@@ -4,8 +4,9 @@ The seller always hears why (a notice through the outbox, in their own language)
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from handlers.catalogue.cards import product_card, product_label
+from handlers.catalogue.cards import product_card, product_label, status_text
 from handlers.catalogue.drafts import hint, in_language_of
 from handlers.catalogue.manage import parse_id
 from handlers.context import Context
@@ -18,14 +19,25 @@ MODERATE_FLOW = "moderate"
 REASON_LIMIT = 300
 ON_WORDS = {"on", "ya", "yes", "aktif", "nyala", "hidup", "1"}
 OFF_WORDS = {"off", "tidak", "no", "mati", "nonaktif", "0"}
-# action -> (statuses it applies to, status it sets, text key stem)
+
+
+class Action(NamedTuple):
+    """What a moderation action does, and the texts that say it was done."""
+
+    applies_to: tuple[ProductStatus, ...]
+    sets: ProductStatus
+    done_key: str  # to the coordinator
+    notice_key: str  # to the seller
+
+
 ACTIONS = {
-    "hide": (
+    "hide": Action(
         (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT, ProductStatus.PENDING_APPROVAL),
         ProductStatus.HIDDEN,
-        "hidden",
+        "catalogue.mod.hidden_done",
+        "catalogue.mod.hidden_notice",
     ),
-    "remove": (
+    "remove": Action(
         (
             ProductStatus.ACTIVE,
             ProductStatus.SOLD_OUT,
@@ -33,9 +45,15 @@ ACTIONS = {
             ProductStatus.HIDDEN,
         ),
         ProductStatus.REMOVED,
-        "removed",
+        "catalogue.mod.removed_done",
+        "catalogue.mod.removed_notice",
     ),
-    "reject": ((ProductStatus.PENDING_APPROVAL,), ProductStatus.REMOVED, "rejected"),
+    "reject": Action(
+        (ProductStatus.PENDING_APPROVAL,),
+        ProductStatus.REMOVED,
+        "catalogue.mod.rejected_done",
+        "catalogue.mod.rejected_notice",
+    ),
 }
 
 
@@ -64,8 +82,8 @@ def _moderate(ctx: Context, action: str, rest: str) -> list[Reply]:
     product, reason, problem = _product(ctx, rest)
     if product is None:
         return problem
-    if product.status not in ACTIONS[action][0]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+    if product.status not in ACTIONS[action].applies_to:
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     if not reason.strip():
         ctx.start_flow(MODERATE_FLOW, "reason", {"action": action, "product_id": product.id})
@@ -74,12 +92,12 @@ def _moderate(ctx: Context, action: str, rest: str) -> list[Reply]:
 
 
 def _apply(ctx: Context, action: str, product: Product, reason: str) -> list[Reply]:
-    _, status, stem = ACTIONS[action]
+    done = ACTIONS[action]
     reason = " ".join(reason.split())[:REASON_LIMIT]
-    product.status, product.moderation_reason, product.updated_at = status, reason, ctx.now
+    product.status, product.moderation_reason, product.updated_at = done.sets, reason, ctx.now
     ctx.session.add(product)
-    _tell_seller(ctx, product, f"catalogue.mod.{stem}_notice", reason=reason)
-    return [ctx.reply(f"catalogue.mod.{stem}_done", product=product_label(product))]
+    _tell_seller(ctx, product, done.notice_key, reason=reason)
+    return [ctx.reply(done.done_key, product=product_label(product))]
 
 
 @REGISTRY.flow(MODERATE_FLOW)
@@ -94,7 +112,7 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
     if product is None:
         return problem
     if product.status not in ACTIONS[action][0]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     return _apply(ctx, action, product, reason)
 
@@ -160,7 +178,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         ctx.session.add(ctx.community)
     elif word:
         return [ctx.reply("catalogue.approval.usage")]
-    state = "on" if ctx.community.approval_required else "off"
+    mode = "catalogue.approval.on" if ctx.community.approval_required else "catalogue.approval.off"
     waiting = len(pending_products(session=ctx.session, community_id=ctx.community.id or 0))
     buttons = [
         ctx.button("catalogue.button.approval_on", "/persetujuan on"),
@@ -168,7 +186,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     ]
     return [
         ctx.reply(
-            f"catalogue.approval.{state}",
+            mode,
             waiting=waiting,
             queue=hint(ctx, "queue"),
             buttons=[] if word else buttons,
@@ -216,7 +234,7 @@ async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     if product is None:
         return problem
     if product.status != ProductStatus.PENDING_APPROVAL:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     product.status = ProductStatus.ACTIVE
     product.updated_at = product.last_confirmed_at = ctx.now
