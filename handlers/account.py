@@ -33,9 +33,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         if ctx.member is None:
             return [ctx.reply("link.need_code")]
         issued = create_link_code(session=ctx.session, member_id=ctx.member.id or 0, now=ctx.now)
-        return [
-            ctx.reply("link.code", code=issued, minutes=int(LINK_CODE_TTL.total_seconds() // 60))
-        ]
+        return [ctx.reply("link.code", code=issued, count=int(LINK_CODE_TTL.total_seconds() // 60))]
     member_id = claim_link_code(session=ctx.session, code=code, now=ctx.now)
     if member_id is None:
         return [ctx.reply("link.bad_code", code=code)]

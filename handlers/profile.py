@@ -60,7 +60,7 @@ async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         return _set_contact(ctx, value.strip().lower())
     if not value.strip():
         ctx.start_flow(PROFILE_FLOW, field)
-        return [ctx.reply(ASK_TEXT[field], limit=TEXT_LIMIT)]
+        return [ctx.reply(ASK_TEXT[field], count=TEXT_LIMIT)]
     return _set_field(ctx, field, value)
 
 
@@ -88,7 +88,7 @@ def _set_field(ctx: Context, field: str, value: str) -> Sequence[Reply]:
     notes = []
     if len(value) > TEXT_LIMIT:
         value = value[:TEXT_LIMIT].rstrip()
-        notes.append(ctx.reply("profile.truncated", limit=TEXT_LIMIT))
+        notes.append(ctx.reply("profile.truncated", count=TEXT_LIMIT))
     if field == "name":
         member.display_name = value
     elif field == "business":

@@ -71,7 +71,7 @@ def _categories(ctx: Context) -> Reply:
     return ctx.reply(
         "catalogue.browse.categories",
         community=ctx.community.name,
-        total=sum(counts.values()),
+        count=sum(counts.values()),
         buttons=buttons,
     )
 

@@ -9,6 +9,7 @@ instead of reaching a person as the generic apology.
 - (b) Every string in the code that starts like a key (`catalogue.`, `profile.`, ... the
   catalogues' top-level names) is a whole key that exists. This also catches a key built
   elsewhere and passed in, because its literal start (`"catalogue.status."`) is no key.
+- (c) A literal text with plural forms is given its `count=`.
 """
 
 import ast
@@ -159,12 +160,33 @@ def _unknown_keys(path: str, tree: ast.Module) -> Iterator[str]:
         yield f"{path}:{node.lineno}: no text {node.value!r} in handlers/locales"
 
 
+def _counts_left_out(path: str, tree: ast.Module) -> Iterator[str]:
+    """A literal plural text must get its `count=`, or t() fails at run time."""
+    texts = all_texts()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or (key := _key_argument(node)) is None:
+            continue
+        literals = [n.value for n in ast.walk(key) if isinstance(n, ast.Constant)]
+        plural = [
+            k
+            for k in literals
+            if isinstance(k, str) and any(isinstance(v, dict) for v in texts.get(k, {}).values())
+        ]
+        given = {keyword.arg for keyword in node.keywords}
+        if plural and "count" not in given and None not in given:  # None: **values
+            yield f"{path}:{node.lineno}: {plural[0]!r} has plural forms but no count="
+
+
 def _problems(*, only: set[str] | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
     problems = []
     for path, tree in _modules():
         if path in skip or (only is not None and path not in only):
             continue
-        problems += [*_calls_with_built_keys(path, tree), *_unknown_keys(path, tree)]
+        problems += [
+            *_calls_with_built_keys(path, tree),
+            *_unknown_keys(path, tree),
+            *_counts_left_out(path, tree),
+        ]
     return problems
 
 
@@ -198,14 +220,20 @@ def card(ctx, product, key):
     ctx.reply(f"catalogue.status.{product.status}")
     ctx.t("catalogue.status." + product.status)
     ctx.t("catalogue.staus.active")
+    ctx.t("catalogue.card.recommendations", number=3)
 """
     tree = ast.parse(source)
-    problems = [*_calls_with_built_keys("x.py", tree), *_unknown_keys("x.py", tree)]
+    problems = [
+        *_calls_with_built_keys("x.py", tree),
+        *_unknown_keys("x.py", tree),
+        *_counts_left_out("x.py", tree),
+    ]
     assert sorted(p.split(": ", 1)[1] for p in problems) == sorted(
         [
             "key built at run time: 'catalogue.status.' + product.status",
             "key built at run time: f'catalogue.status.{product.status}'",
             "no text 'catalogue.staus.active' in handlers/locales",
+            "'catalogue.card.recommendations' has plural forms but no count=",
             "no text 'catalogue.status.' in handlers/locales",
             "no text 'catalogue.status.' in handlers/locales",
         ]
