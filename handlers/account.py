@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from handlers.context import Context
+from handlers.labels import CHANNEL_TEXT
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
@@ -22,9 +23,7 @@ ERASE_FLOW = "erase"
 @REGISTRY.command(
     "link",
     slash=("tautkan", "link"),
-    bare=("tautkan", "link"),
     role=None,
-    help_key="menu.line.link",
     en="link",
 )
 async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -34,9 +33,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         if ctx.member is None:
             return [ctx.reply("link.need_code")]
         issued = create_link_code(session=ctx.session, member_id=ctx.member.id or 0, now=ctx.now)
-        return [
-            ctx.reply("link.code", code=issued, minutes=int(LINK_CODE_TTL.total_seconds() // 60))
-        ]
+        return [ctx.reply("link.code", code=issued, count=int(LINK_CODE_TTL.total_seconds() // 60))]
     member_id = claim_link_code(session=ctx.session, code=code, now=ctx.now)
     if member_id is None:
         return [ctx.reply("link.bad_code", code=code)]
@@ -56,7 +53,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [
         ctx.reply(
             "link.done",
-            channel=ctx.t(f"channel.{msg.channel}"),
+            channel=ctx.t(CHANNEL_TEXT[msg.channel]),
             name=member.display_name,
             community=community.name,
         )
@@ -66,9 +63,7 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "erase",
     slash=("hapusdata", "deletedata"),
-    bare=("hapusdata", "deletedata"),
     role=None,
-    help_key="menu.line.erase",
     en="deletedata",
 )
 async def erase(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -104,9 +99,7 @@ async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 @REGISTRY.command(
     "promote",
     slash=("angkat", "promote"),
-    bare=("angkat", "promote"),
     role=Role.COORDINATOR,
-    help_key="menu.line.promote",
     en="promote",
 )
 async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -1,6 +1,7 @@
 """Every feature module, imported once so each registers its commands and flows.
 
-The order of this list is the order of the menu.
+The order of this list is the order of the menu. A module under handlers/ that registers a
+command, flow or fallback must be listed here (tests/core/test_features.py checks it).
 """
 
 import importlib

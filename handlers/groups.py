@@ -11,8 +11,8 @@ from storage.models import Role
 @REGISTRY.command(
     "connect_group",
     slash=("hubungkan", "connect"),
+    bare=(),
     role=Role.COORDINATOR,
-    help_key="menu.line.connect_group",
     in_group=True,
     en="connect",
 )

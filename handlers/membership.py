@@ -14,7 +14,7 @@ from storage.models import Community
 JOIN_FLOW = "join"
 
 
-@REGISTRY.command("start", slash=("start",), role=None)
+@REGISTRY.command("start", slash=("start",), bare=(), role=None, listed=False)
 async def start(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """Telegram's first message, or a deep link `/start KODE`."""
     if rest:
@@ -27,9 +27,7 @@ async def start(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "join",
     slash=("gabung", "join"),
-    bare=("gabung", "join"),
     role=None,
-    help_key="menu.line.join",
     en="join",
 )
 async def join(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -91,9 +89,7 @@ def _one_line(*names: str) -> str:
 @REGISTRY.command(
     "menu",
     slash=("menu", "bantuan", "help"),
-    bare=("menu", "bantuan", "help"),
     role=None,
-    help_key="menu.line.menu",
     in_group=True,
 )
 async def menu(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -110,9 +106,7 @@ async def menu(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "language",
     slash=("bahasa", "language"),
-    bare=("bahasa", "language"),
     role=None,
-    help_key="menu.line.language",
     en="language",
 )
 async def language(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -16,7 +16,6 @@ from handlers.registry import REGISTRY
     slash=("berhenti", "stop", "keluar"),
     bare=("berhenti", "stop", "keluar", "unsubscribe"),
     role=None,
-    help_key="menu.line.stop",
     en="stop",
 )
 async def stop(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -35,7 +34,6 @@ async def stop(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     slash=("mulai", "resume"),
     bare=("mulai", "start", "resume"),
     role=None,
-    help_key="menu.line.resume",
     en="start",
 )
 async def resume(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

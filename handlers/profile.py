@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from handlers.context import Context
+from handlers.labels import CHANNEL_TEXT, ROLE_TEXT
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
@@ -30,13 +31,17 @@ FIELDS = {
     "kontak": "contact",
     "contact": "contact",
 }
+ASK_TEXT = {
+    "name": "profile.ask.name",
+    "business": "profile.ask.business",
+    "area": "profile.ask.area",
+    "phone": "profile.ask.phone",
+}
 
 
 @REGISTRY.command(
     "profile",
     slash=("profil", "profile"),
-    bare=("profil", "profile"),
-    help_key="menu.line.profile",
     en="profile",
 )
 async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -55,7 +60,7 @@ async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         return _set_contact(ctx, value.strip().lower())
     if not value.strip():
         ctx.start_flow(PROFILE_FLOW, field)
-        return [ctx.reply(f"profile.ask.{field}", limit=TEXT_LIMIT)]
+        return [ctx.reply(ASK_TEXT[field], count=TEXT_LIMIT)]
     return _set_field(ctx, field, value)
 
 
@@ -83,7 +88,7 @@ def _set_field(ctx: Context, field: str, value: str) -> Sequence[Reply]:
     notes = []
     if len(value) > TEXT_LIMIT:
         value = value[:TEXT_LIMIT].rstrip()
-        notes.append(ctx.reply("profile.truncated", limit=TEXT_LIMIT))
+        notes.append(ctx.reply("profile.truncated", count=TEXT_LIMIT))
     if field == "name":
         member.display_name = value
     elif field == "business":
@@ -124,12 +129,14 @@ def _card(ctx: Context) -> Reply:
     empty = ctx.t("profile.empty")
     contact = member.contact_channel or ("whatsapp" if member.phone else ctx.identity.channel)
     hide_or_show = (
-        ("show", "/profil tampilkan") if member.hide_phone else ("hide", "/profil sembunyikan")
+        ctx.button("profile.button.show", "/profil tampilkan")
+        if member.hide_phone
+        else ctx.button("profile.button.hide", "/profil sembunyikan")
     )
     other_contact = (
-        ("contact_tg", "/profil kontak telegram")
+        ctx.button("profile.button.contact_tg", "/profil kontak telegram")
         if contact == "whatsapp"
-        else ("contact_wa", "/profil kontak whatsapp")
+        else ctx.button("profile.button.contact_wa", "/profil kontak whatsapp")
     )
     return ctx.reply(
         "profile.card",
@@ -138,14 +145,14 @@ def _card(ctx: Context) -> Reply:
         area=member.area or empty,
         phone=member.phone or empty,
         phone_shown=ctx.t("common.no" if member.hide_phone else "common.yes"),
-        contact=ctx.t(f"channel.{contact}"),
-        role=ctx.t(f"role.{member.role}"),
+        contact=ctx.t(CHANNEL_TEXT[contact]),
+        role=ctx.t(ROLE_TEXT[member.role]),
         buttons=[
             ctx.button("profile.button.name", "/profil nama"),
             ctx.button("profile.button.business", "/profil usaha"),
             ctx.button("profile.button.area", "/profil area"),
             ctx.button("profile.button.phone", "/profil nomor"),
-            ctx.button(f"profile.button.{hide_or_show[0]}", hide_or_show[1]),
-            ctx.button(f"profile.button.{other_contact[0]}", other_contact[1]),
+            hide_or_show,
+            other_contact,
         ],
     )

@@ -20,7 +20,7 @@ FlowHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply]]]
 FallbackHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply] | None]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Command:
     """One command, reachable as `/name` (Telegram style) or as a bare keyword (WhatsApp)."""
 
@@ -47,29 +47,38 @@ class Registry:
         key: str,
         *,
         slash: Sequence[str],
-        bare: Sequence[str] = (),
+        bare: Sequence[str] | None = None,
         role: Role | None = Role.MEMBER,
-        help_key: str | None = None,
+        listed: bool = True,
         in_group: bool = False,
         en: str | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Register a command handler (decorator)."""
+        """Register a command handler (decorator).
+
+        `bare` defaults to the `slash` names (`bare=()`: only reachable with "/"); a listed
+        command's menu line is the text `menu.line.<key>` (`listed=False`: not in the menu).
+        """
+        slashes = tuple(name.lower() for name in slash)
+        bares = slashes if bare is None else tuple(name.lower() for name in bare)
 
         def register(handler: Handler) -> Handler:
-            slashes, bares = {n.lower() for n in slash}, {n.lower() for n in bare}
             for other in self.commands:
-                if other.key == key or slashes & set(other.slash) or bares & set(other.bare):
+                if (
+                    other.key == key
+                    or set(slashes) & set(other.slash)
+                    or set(bares) & set(other.bare)
+                ):
                     raise ValueError(f"command {key!r} clashes with {other.key!r}")
             self.commands.append(
                 Command(
-                    key,
-                    handler,
-                    tuple(s.lower() for s in slash),
-                    tuple(b.lower() for b in bare),
-                    role,
-                    help_key,
-                    in_group,
-                    en,
+                    key=key,
+                    handler=handler,
+                    slash=slashes,
+                    bare=bares,
+                    role=role,
+                    help_key=f"menu.line.{key}" if listed else None,
+                    in_group=in_group,
+                    en=en,
                 )
             )
             return handler

@@ -13,9 +13,7 @@ from storage.reports import community_report
 @REGISTRY.command(
     "report",
     slash=("laporan", "report"),
-    bare=("laporan", "report"),
     role=Role.COORDINATOR,
-    help_key="menu.line.report",
     en="report",
 )
 async def report(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -25,9 +25,7 @@ YES_WORDS = {"ya", "yes", "ok", "buat", "create"}
 @REGISTRY.command(
     "sell_for",
     slash=("jualuntuk", "sellfor"),
-    bare=("jualuntuk", "sellfor"),
     role=Role.COORDINATOR,
-    help_key="menu.line.sell_for",
     en="sellfor",
 )
 async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

@@ -34,8 +34,6 @@ def split_page(rest: str) -> tuple[int, str]:
 @REGISTRY.command(
     "catalogue",
     slash=("katalog", "catalog", "catalogue"),
-    bare=("katalog", "catalog", "catalogue"),
-    help_key="menu.line.catalogue",
     en="catalog",
 )
 async def catalogue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -46,18 +44,18 @@ async def catalogue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         page, wanted = max(int(wanted.split()[-1]), 1), " ".join(wanted.split()[:-1])
     if not wanted:
         return [_categories(ctx)]
-    key = category_from_text(wanted)
-    if key is None:
+    category = category_from_text(wanted)
+    if category is None:
         return [ctx.reply("catalogue.browse.unknown_category", name=wanted[:40]), _categories(ctx)]
     found = category_page(
-        session=ctx.session, community_id=ctx.community.id or 0, category=key, number=page
+        session=ctx.session, community_id=ctx.community.id or 0, category=category, number=page
     )
-    name = category_name(key, ctx.lang)
+    name = category_name(category, ctx.lang)
     if not found.products:
         key = "catalogue.browse.empty_category" if page == 1 else "catalogue.browse.no_more"
         return [ctx.reply(key, category=name, page=found.number), _categories(ctx)]
     heading = ctx.reply("catalogue.browse.heading", category=name, page=found.number)
-    return [heading, *_cards(ctx, found.products), *_pager(ctx, found, f"/katalog {key}")]
+    return [heading, *_cards(ctx, found.products), *_pager(ctx, found, f"/katalog {category}")]
 
 
 def _categories(ctx: Context) -> Reply:
@@ -73,7 +71,7 @@ def _categories(ctx: Context) -> Reply:
     return ctx.reply(
         "catalogue.browse.categories",
         community=ctx.community.name,
-        total=sum(counts.values()),
+        count=sum(counts.values()),
         buttons=buttons,
     )
 
@@ -81,8 +79,6 @@ def _categories(ctx: Context) -> Reply:
 @REGISTRY.command(
     "search",
     slash=("cari", "search"),
-    bare=("cari", "search"),
-    help_key="menu.line.search",
     en="search",
 )
 async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:

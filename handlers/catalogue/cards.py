@@ -10,10 +10,33 @@ from storage.communities import identities_of
 from storage.models import Member, Product, ProductStatus
 from storage.products import recommendation_counts
 
-__all__ = ["contact_line", "price_text", "product_card", "product_cards", "product_label"]
+__all__ = [
+    "contact_line",
+    "price_text",
+    "product_card",
+    "product_cards",
+    "product_label",
+    "status_text",
+]
 
 LIST_DESCRIPTION_LIMIT = 300
 """Search and catalogue cards show the start of long descriptions (photo captions are short)."""
+
+
+STATUS_TEXT: dict[str, str] = {
+    ProductStatus.DRAFT: "catalogue.status.draft",
+    ProductStatus.PENDING_APPROVAL: "catalogue.status.pending_approval",
+    ProductStatus.ACTIVE: "catalogue.status.active",
+    ProductStatus.SOLD_OUT: "catalogue.status.sold_out",
+    ProductStatus.HIDDEN: "catalogue.status.hidden",
+    ProductStatus.REMOVED: "catalogue.status.removed",
+}
+"""The text naming each product status (a literal table, so every key is known to the tests)."""
+
+
+def status_text(ctx: Context, product: Product) -> str:
+    """The product's status in words, in this person's language."""
+    return ctx.t(STATUS_TEXT[product.status])
 
 
 def price_text(ctx: Context, price: int | None) -> str:
@@ -90,7 +113,7 @@ def product_card(
     lines.append(_seller_line(ctx, seller))
     lines.append(ctx.t("catalogue.card.recommendations", count=recommendations))
     if show_status and product.status != ProductStatus.ACTIVE:
-        lines.append(ctx.t(f"catalogue.status.{product.status}"))
+        lines.append(status_text(ctx, product))
         if product.moderation_reason and product.status in (
             ProductStatus.HIDDEN,
             ProductStatus.REMOVED,

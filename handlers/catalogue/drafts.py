@@ -74,7 +74,7 @@ def limit_reply(ctx: Context, seller: Member) -> Reply | None:
         return None
     return ctx.reply(
         "catalogue.limit_reached",
-        limit=limit,
+        count=limit,
         community=ctx.community.name,
         mine=hint(ctx, "my_products"),
     )
@@ -124,7 +124,7 @@ def take_post(ctx: Context, data: dict[str, Any], text: str) -> list[Reply]:
 
 def notes_replies(ctx: Context, keys: list[str]) -> list[Reply]:
     """Notices about what was cut, each with its limit."""
-    return [ctx.reply(key, limit=NOTE_LIMITS[key]) for key in keys]
+    return [ctx.reply(key, count=NOTE_LIMITS[key]) for key in keys]
 
 
 def _missing(data: dict[str, Any]) -> str | None:

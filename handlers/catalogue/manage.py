@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handlers.catalogue.cards import price_text, product_label
+from handlers.catalogue.cards import price_text, product_label, status_text
 from handlers.catalogue.drafts import hint, limit_reply
 from handlers.catalogue.editing import apply_edit, manage_card, start_edit, touch
 from handlers.catalogue.lookup import is_page_number
@@ -21,6 +21,10 @@ from storage.products import find_product, managed_products
 
 LIST_PAGE = 10
 YES_WORDS = {"ya", "yes", "ok", "y"}
+EDIT_USAGE = {
+    "price": "catalogue.usage.edit_price",
+    "description": "catalogue.usage.edit_description",
+}
 # `HABIS 12`, `HAPUS #12 ya`, or the word alone (answered with how to use it).
 TYPED = re.compile(
     r"^(?P<word>habis|sold\s*out|ada|available|masih\s*ada|still\s*available|hapus|delete)"
@@ -72,8 +76,6 @@ def _lookup(ctx: Context, rest: str, usage: str) -> tuple[Product | None, str, l
 @REGISTRY.command(
     "my_products",
     slash=("produkku", "myproducts"),
-    bare=("produkku", "myproducts"),
-    help_key="menu.line.my_products",
     en="myproducts",
 )
 async def my_products(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -105,7 +107,7 @@ def _list(ctx: Context, page: int) -> Reply:
     lines = [ctx.t("catalogue.mine.header", limit=ctx.community.max_active_products)]
     buttons = []
     for product in rows[:LIST_PAGE]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         line = f"{product_label(product)} — {price_text(ctx, product.price)} — {status}"
         if product.seller_id != ctx.member.id:
             seller = ctx.session.get(Member, product.seller_id)
@@ -120,7 +122,7 @@ def _list(ctx: Context, page: int) -> Reply:
     return Reply(text="\n".join(lines), buttons=tuple(buttons))
 
 
-@REGISTRY.command("sold_out", slash=("habis", "soldout"), en="soldout")
+@REGISTRY.command("sold_out", slash=("habis", "soldout"), bare=(), en="soldout", listed=False)
 async def sold_out(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """HABIS 12: hide the product from buyers until ADA 12."""
     product, _, problem = _lookup(ctx, rest, "catalogue.usage.sold_out")
@@ -138,7 +140,9 @@ async def sold_out(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     ]
 
 
-@REGISTRY.command("available", slash=("ada", "available", "tersedia"), en="available")
+@REGISTRY.command(
+    "available", slash=("ada", "available", "tersedia"), bare=(), en="available", listed=False
+)
 async def available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """ADA 12: a sold-out product is back (if there is room under the limit)."""
     product, _, problem = _lookup(ctx, rest, "catalogue.usage.available")
@@ -157,13 +161,19 @@ async def available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.marked_available", product=product_label(product))]
 
 
-@REGISTRY.command("still_available", slash=("masihada", "stillavailable"), en="stillavailable")
+@REGISTRY.command(
+    "still_available",
+    slash=("masihada", "stillavailable"),
+    bare=(),
+    en="stillavailable",
+    listed=False,
+)
 async def still_available(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """The answer to "masih ada?": the product stays (or comes back) in the catalogue."""
     return await available(msg, ctx, rest)
 
 
-@REGISTRY.command("delete_product", slash=("hapus", "delete"), en="delete")
+@REGISTRY.command("delete_product", slash=("hapus", "delete"), bare=(), en="delete", listed=False)
 async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """HAPUS 12 asks first; the Ya button (`/hapus 12 ya`) deletes for good."""
     product, answer, problem = _lookup(ctx, rest, "catalogue.usage.delete")
@@ -182,14 +192,20 @@ async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
     return [ctx.reply("catalogue.delete.done", product=label)]
 
 
-@REGISTRY.command("edit_price", slash=("ubahharga", "editprice"), en="editprice")
+@REGISTRY.command(
+    "edit_price", slash=("ubahharga", "editprice"), bare=(), en="editprice", listed=False
+)
 async def edit_price(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahharga 12 20rb` at once, or `/ubahharga 12` to be asked."""
     return _edit(ctx, msg, rest, "price")
 
 
 @REGISTRY.command(
-    "edit_description", slash=("ubahketerangan", "editdescription"), en="editdescription"
+    "edit_description",
+    slash=("ubahketerangan", "editdescription"),
+    bare=(),
+    en="editdescription",
+    listed=False,
 )
 async def edit_description(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahketerangan 12 Isi 10 bungkus` at once, or `/ubahketerangan 12` to be asked."""
@@ -197,7 +213,7 @@ async def edit_description(msg: Incoming, ctx: Context, rest: str) -> Sequence[R
 
 
 def _edit(ctx: Context, msg: Incoming, rest: str, field: str) -> list[Reply]:
-    product, value, problem = _lookup(ctx, rest, f"catalogue.usage.edit_{field}")
+    product, value, problem = _lookup(ctx, rest, EDIT_USAGE[field])
     if product is None:
         return problem
     replies = start_edit(ctx, product, field)

@@ -4,8 +4,9 @@ The seller always hears why (a notice through the outbox, in their own language)
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from handlers.catalogue.cards import product_card, product_label
+from handlers.catalogue.cards import product_card, product_label, status_text
 from handlers.catalogue.drafts import hint, in_language_of
 from handlers.catalogue.manage import parse_id
 from handlers.context import Context
@@ -18,14 +19,25 @@ MODERATE_FLOW = "moderate"
 REASON_LIMIT = 300
 ON_WORDS = {"on", "ya", "yes", "aktif", "nyala", "hidup", "1"}
 OFF_WORDS = {"off", "tidak", "no", "mati", "nonaktif", "0"}
-# action -> (statuses it applies to, status it sets, text key stem)
+
+
+class Action(NamedTuple):
+    """What a moderation action does, and the texts that say it was done."""
+
+    applies_to: tuple[ProductStatus, ...]
+    sets: ProductStatus
+    done_key: str  # to the coordinator
+    notice_key: str  # to the seller
+
+
 ACTIONS = {
-    "hide": (
+    "hide": Action(
         (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT, ProductStatus.PENDING_APPROVAL),
         ProductStatus.HIDDEN,
-        "hidden",
+        "catalogue.mod.hidden_done",
+        "catalogue.mod.hidden_notice",
     ),
-    "remove": (
+    "remove": Action(
         (
             ProductStatus.ACTIVE,
             ProductStatus.SOLD_OUT,
@@ -33,9 +45,15 @@ ACTIONS = {
             ProductStatus.HIDDEN,
         ),
         ProductStatus.REMOVED,
-        "removed",
+        "catalogue.mod.removed_done",
+        "catalogue.mod.removed_notice",
     ),
-    "reject": ((ProductStatus.PENDING_APPROVAL,), ProductStatus.REMOVED, "rejected"),
+    "reject": Action(
+        (ProductStatus.PENDING_APPROVAL,),
+        ProductStatus.REMOVED,
+        "catalogue.mod.rejected_done",
+        "catalogue.mod.rejected_notice",
+    ),
 }
 
 
@@ -64,8 +82,8 @@ def _moderate(ctx: Context, action: str, rest: str) -> list[Reply]:
     product, reason, problem = _product(ctx, rest)
     if product is None:
         return problem
-    if product.status not in ACTIONS[action][0]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+    if product.status not in ACTIONS[action].applies_to:
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     if not reason.strip():
         ctx.start_flow(MODERATE_FLOW, "reason", {"action": action, "product_id": product.id})
@@ -74,12 +92,12 @@ def _moderate(ctx: Context, action: str, rest: str) -> list[Reply]:
 
 
 def _apply(ctx: Context, action: str, product: Product, reason: str) -> list[Reply]:
-    _, status, stem = ACTIONS[action]
+    done = ACTIONS[action]
     reason = " ".join(reason.split())[:REASON_LIMIT]
-    product.status, product.moderation_reason, product.updated_at = status, reason, ctx.now
+    product.status, product.moderation_reason, product.updated_at = done.sets, reason, ctx.now
     ctx.session.add(product)
-    _tell_seller(ctx, product, f"catalogue.mod.{stem}_notice", reason=reason)
-    return [ctx.reply(f"catalogue.mod.{stem}_done", product=product_label(product))]
+    _tell_seller(ctx, product, done.notice_key, reason=reason)
+    return [ctx.reply(done.done_key, product=product_label(product))]
 
 
 @REGISTRY.flow(MODERATE_FLOW)
@@ -94,7 +112,7 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
     if product is None:
         return problem
     if product.status not in ACTIONS[action][0]:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     return _apply(ctx, action, product, reason)
 
@@ -102,8 +120,8 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 @REGISTRY.command(
     "hide_product",
     slash=("sembunyikan", "hideproduct"),
+    bare=(),
     role=Role.COORDINATOR,
-    help_key="menu.line.hide_product",
     en="hideproduct",
 )
 async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -114,8 +132,8 @@ async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply
 @REGISTRY.command(
     "remove_product",
     slash=("hapusproduk", "removeproduct"),
+    bare=(),
     role=Role.COORDINATOR,
-    help_key="menu.line.remove_product",
     en="removeproduct",
 )
 async def remove_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -126,8 +144,10 @@ async def remove_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
 @REGISTRY.command(
     "unhide_product",
     slash=("tampilkanproduk", "unhideproduct"),
+    bare=(),
     role=Role.COORDINATOR,
     en="unhideproduct",
+    listed=False,
 )
 async def unhide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """Undo a hide: the product is back in the catalogue."""
@@ -146,9 +166,7 @@ async def unhide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
 @REGISTRY.command(
     "approval",
     slash=("persetujuan", "approval"),
-    bare=("persetujuan", "approval"),
     role=Role.COORDINATOR,
-    help_key="menu.line.approval",
     en="approval",
 )
 async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -160,7 +178,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         ctx.session.add(ctx.community)
     elif word:
         return [ctx.reply("catalogue.approval.usage")]
-    state = "on" if ctx.community.approval_required else "off"
+    mode = "catalogue.approval.on" if ctx.community.approval_required else "catalogue.approval.off"
     waiting = len(pending_products(session=ctx.session, community_id=ctx.community.id or 0))
     buttons = [
         ctx.button("catalogue.button.approval_on", "/persetujuan on"),
@@ -168,7 +186,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     ]
     return [
         ctx.reply(
-            f"catalogue.approval.{state}",
+            mode,
             waiting=waiting,
             queue=hint(ctx, "queue"),
             buttons=[] if word else buttons,
@@ -179,9 +197,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 @REGISTRY.command(
     "queue",
     slash=("antrian", "queue"),
-    bare=("antrian", "queue"),
     role=Role.COORDINATOR,
-    help_key="menu.line.queue",
     en="queue",
 )
 async def queue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -204,14 +220,21 @@ async def queue(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.approval.queue", count=len(waiting)), *cards]
 
 
-@REGISTRY.command("approve", slash=("setujui", "approve"), role=Role.COORDINATOR, en="approve")
+@REGISTRY.command(
+    "approve",
+    slash=("setujui", "approve"),
+    bare=(),
+    role=Role.COORDINATOR,
+    en="approve",
+    listed=False,
+)
 async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """A waiting product goes live; the seller hears it."""
     product, _, problem = _product(ctx, rest)
     if product is None:
         return problem
     if product.status != ProductStatus.PENDING_APPROVAL:
-        status = ctx.t(f"catalogue.status.{product.status}")
+        status = status_text(ctx, product)
         return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
     product.status = ProductStatus.ACTIVE
     product.updated_at = product.last_confirmed_at = ctx.now
@@ -220,7 +243,9 @@ async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return [ctx.reply("catalogue.approval.approved", product=product_label(product))]
 
 
-@REGISTRY.command("reject", slash=("tolak", "reject"), role=Role.COORDINATOR, en="reject")
+@REGISTRY.command(
+    "reject", slash=("tolak", "reject"), bare=(), role=Role.COORDINATOR, en="reject", listed=False
+)
 async def reject(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/tolak 12 alasan`; without a reason, Guyub asks for one (the seller deserves it)."""
     return _moderate(ctx, "reject", rest)

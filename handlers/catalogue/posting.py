@@ -32,9 +32,7 @@ SELL_WORDS = {"jual", "sell", "/jual", "/sell"}
 PUBLISH_WORDS = {"pasang", "ok", "oke", "ya", "yes", "publish", "kirim", "tayang"}
 
 
-@REGISTRY.command(
-    "sell", slash=("jual", "sell"), bare=("jual", "sell"), help_key="menu.line.sell", en="sell"
-)
+@REGISTRY.command("sell", slash=("jual", "sell"), en="sell")
 async def sell(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`JUAL Keripik pisang 15rb` posts at once; `JUAL` alone asks step by step."""
     assert ctx.member is not None

@@ -2,15 +2,65 @@
 
 import pytest
 
-from handlers.i18n import LANGUAGES, all_texts, normalize_language, placeholders, rupiah, t
+from handlers.i18n import (
+    LANGUAGES,
+    all_texts,
+    forms,
+    normalize_language,
+    placeholders,
+    plural_categories,
+    rupiah,
+    t,
+)
 from handlers.phones import mask_phone, to_e164
 
 
 def test_every_text_exists_in_both_languages_with_the_same_placeholders() -> None:
     for key, variants in all_texts().items():
         assert set(variants) == set(LANGUAGES), f"{key} lacks a language"
-        assert all(v.strip() for v in variants.values()), f"{key} has an empty text"
-        assert placeholders(variants["id"]) == placeholders(variants["en"]), key
+        templates = [form for variant in variants.values() for form in forms(variant)]
+        assert all(form.strip() for form in templates), f"{key} has an empty text"
+        first = placeholders(templates[0])
+        assert all(placeholders(form) == first for form in templates), key
+
+
+def test_plural_texts_have_exactly_the_forms_their_language_needs() -> None:
+    for key, variants in all_texts().items():
+        for lang, variant in variants.items():
+            if isinstance(variant, dict):
+                assert set(variant) == plural_categories(lang), f"{key} in {lang}"
+
+
+def test_every_count_is_plural_aware() -> None:
+    """A `{count}` is a number that counts something, so it needs the forms of every language."""
+    for key, variants in all_texts().items():
+        if not any("count" in placeholders(f) for v in variants.values() for f in forms(v)):
+            continue
+        for lang, variant in variants.items():
+            if len(plural_categories(lang)) > 1:
+                assert isinstance(variant, dict), f"{key} in {lang} needs one/other forms"
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "text"),
+    [
+        ("en", 1, "👍 1 recommendation"),
+        ("en", 2, "👍 2 recommendations"),
+        ("en", 0, "👍 0 recommendations"),
+        ("en", 21, "👍 21 recommendations"),
+        ("id", 1, "👍 1 rekomendasi"),
+        ("id", 2, "👍 2 rekomendasi"),
+        (None, 1, "👍 1 rekomendasi"),
+        ("jv", 1, "👍 1 rekomendasi"),
+    ],
+)
+def test_counts_agree_in_number(lang: str | None, count: int, text: str) -> None:
+    assert t(lang, "catalogue.card.recommendations", count=count) == text
+
+
+def test_a_plural_text_needs_its_count() -> None:
+    with pytest.raises(TypeError, match="count"):
+        t("en", "catalogue.card.recommendations")
 
 
 def test_missing_language_falls_back_to_indonesian() -> None:
