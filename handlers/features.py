@@ -10,6 +10,7 @@ FEATURES = (
     "handlers.profile",
     "handlers.optout",
     "handlers.account",
+    "handlers.mydata",
     "handlers.catalogue.posting",
     "handlers.catalogue.manage",
     "handlers.catalogue.browse",

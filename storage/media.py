@@ -106,6 +106,15 @@ class MediaStore:
         """The bytes of a kept file."""
         return self.path_of(media).read_bytes()
 
+    def drop_member_files(self, *, session: Session, member_id: int) -> list[str]:
+        """Delete the rows of a member's own files (an earlier data export); returns their
+        paths, for `delete_files` once the transaction has committed."""
+        rows = session.exec(select(Media).where(Media.member_id == member_id)).all()
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        return [row.path for row in rows]
+
     def delete_files(self, relative_paths: list[str]) -> None:
         """Remove files whose rows are gone (after a data erasure)."""
         for relative in relative_paths:

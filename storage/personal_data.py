@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, MetaData, Table, and_, delete, false, update
+from sqlalchemy import ColumnElement, MetaData, Table, and_, delete, false, not_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -58,11 +58,17 @@ class Subject:
     identity_ids: tuple[int, ...] = ()
 
 
+Selector = Callable[[Subject], ColumnElement[bool]]
+"""The rows of one table that are about the subject."""
+
+
 @dataclass(frozen=True)
 class Delete:
-    """Erasure deletes the rows; `files` names a column of media-folder paths to remove too."""
+    """Erasure deletes the rows, except those `unless` selects (still someone else's too);
+    `files` names a column of media-folder paths to remove from disk as well."""
 
     files: str | None = None
+    unless: Selector | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +84,6 @@ class Keep:
     """Erasure leaves the rows as they are, for the stated reason."""
 
     reason: str
-
-
-Selector = Callable[[Subject], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -111,16 +114,19 @@ def by_identity(column: Any) -> Selector:
     return lambda s: col(column).in_(s.identity_ids) if s.identity_ids else false()
 
 
-def _photos_only_they_use(subject: Subject) -> ColumnElement[bool]:
-    """Photos of the member's products that no other seller's product shows (the same
-    bytes are kept once, so two sellers may share one photo)."""
+def _photos_of_their_products(subject: Subject) -> ColumnElement[bool]:
     if subject.member_id is None:
         return false()
     theirs = select(Product.photo_media_id).where(col(Product.seller_id) == subject.member_id)
+    return col(Media.id).in_(theirs)
+
+
+def _photos_others_show(subject: Subject) -> ColumnElement[bool]:
+    """The same bytes are kept once, so another seller's product may show the same photo."""
     others = select(Product.photo_media_id).where(
         col(Product.seller_id) != subject.member_id, col(Product.photo_media_id).is_not(None)
     )
-    return and_(col(Media.id).in_(theirs), col(Media.id).not_in(others))
+    return col(Media.id).in_(others)
 
 
 RULES: tuple[Rule, ...] = (
@@ -209,8 +215,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "photos",
         Media,
-        _photos_only_they_use,
-        Delete(files="path"),
+        _photos_of_their_products,
+        Delete(files="path", unless=_photos_others_show),
         export=("id", "content_type", "size", "created_at"),
     ),
     Rule(
@@ -245,9 +251,7 @@ def undeclared_tables(metadata: MetaData, rules: Iterable[Rule] = RULES) -> list
     """Tables with neither a rule nor a NOT_PERSONAL reason, and NOT_PERSONAL tables that
     do refer to a person: each is personal data that erasure and export would miss."""
     ruled = {rule.table.name for rule in rules}
-    missing = [
-        name for name in metadata.tables if name not in ruled and name not in NOT_PERSONAL
-    ]
+    missing = [name for name in metadata.tables if name not in ruled and name not in NOT_PERSONAL]
     wrong = [
         name
         for name in NOT_PERSONAL
@@ -284,10 +288,12 @@ def erase(session: Session, subject: Subject) -> list[str]:
     All rows are found first, then anonymised, then deleted children before parents, so
     no rule's selection depends on what another rule already removed.
     """
-    found = [
-        (rule, list(session.exec(select(_key(rule)).where(rule.rows(subject))).all()))
-        for rule in RULES
-    ]
+    found = []
+    for rule in RULES:
+        query = select(_key(rule)).where(rule.rows(subject))
+        if isinstance(rule.erase, Delete) and rule.erase.unless is not None:
+            query = query.where(not_(rule.erase.unless(subject)))
+        found.append((rule, list(session.exec(query).all())))
     files: list[str] = []
     doomed: dict[str, tuple[Rule, set[Any]]] = {}
     for rule, keys in found:
@@ -310,11 +316,11 @@ def erase(session: Session, subject: Subject) -> list[str]:
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name not in doomed:
             continue
-        rule, keys = doomed[table.name]
-        for part in _chunks(sorted(keys)):
+        owner, pending = doomed[table.name]
+        for part in _chunks(sorted(pending)):
             session.exec(
-                delete(rule.model)
-                .where(_key(rule).in_(part))
+                delete(owner.model)
+                .where(_key(owner).in_(part))
                 .execution_options(synchronize_session="fetch")
             )
     session.flush()
@@ -331,7 +337,7 @@ def export(session: Session, subject: Subject) -> dict[str, list[dict[str, Any]]
         query = sqlalchemy.select(*columns).where(rule.rows(subject)).order_by(_key(rule))
         sections[rule.section] = [
             {name: _plain(value) for name, value in zip(rule.export, row, strict=True)}
-            for row in session.exec(query).all()
+            for row in session.connection().execute(query).all()
         ]
     return sections
 
