@@ -14,7 +14,7 @@ Tables that hold nothing about a person are listed in NOT_PERSONAL, with the rea
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,8 @@ __all__ = [
     "Keep",
     "Rule",
     "Subject",
+    "by_identity",
+    "by_member",
     "erase",
     "export",
     "references_person",
@@ -94,7 +96,7 @@ class Rule:
     model: type[SQLModel]
     rows: Selector
     erase: Delete | Anonymise | Keep
-    export: tuple[str, ...] = field(default=())  # columns shown in the export
+    export: tuple[str, ...] = ()  # columns shown in the export
 
     @property
     def table(self) -> Table:
