@@ -23,10 +23,12 @@ from handlers.i18n import normalize_language
 from handlers.phones import to_e164
 from storage.communities import create_community, find_members, get_community_by_invite, promote
 from storage.db import (
+    NothingToMigrate,
     SchemaOutOfDate,
     current_revision,
     head_revision,
     make_engine,
+    new_revision,
     transaction,
     upgrade,
 )
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
     with_db(db.add_parser("upgrade", help="migrate the schema to this version"))
     with_db(db.add_parser("status", help="show the schema revision"))
+    revision = db.add_parser(
+        "revision", help="developers: write the next migration from the models (autogenerate)"
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration does")
+    revision.add_argument(
+        "--empty", action="store_true", help="write it even with no schema change (data only)"
+    )
 
     community = sub.add_parser("community", help="communities")
     csub = community.add_subparsers(dest="action", required=True)
@@ -150,7 +159,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         return asyncio.run(_demo())
     if args.command == "db":
-        return _db(args.action, settings)
+        return _db(args, settings)
     if args.command == "community":
         return _community(args, settings)
     return _member(args, settings)
@@ -219,10 +228,12 @@ def _demo_command(line: str, settings: Settings) -> None:
     _dispatch(args, settings)
 
 
-def _db(action: str, settings: Settings) -> int:
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "revision":
+        return _revision(args.message, empty=args.empty)
     engine = make_engine(settings.database_url)
     try:
-        if action == "upgrade":
+        if args.action == "upgrade":
             before = current_revision(engine)
             upgrade(engine)
             print(f"database schema: {before or 'empty'} -> {current_revision(engine)}")
@@ -232,6 +243,20 @@ def _db(action: str, settings: Settings) -> int:
             print(f"database schema: {current or 'empty'} (this version needs {head}): {state}")
     finally:
         engine.dispose()
+    return 0
+
+
+def _revision(message: str, *, empty: bool) -> int:
+    """`guyub db revision -m ...`: the next numbered migration, compared against head."""
+    if not message.strip():
+        print('guyub: say what the migration does, e.g. -m "add events"', file=sys.stderr)
+        return 2
+    try:
+        path = new_revision(message.strip(), empty=empty)
+    except NothingToMigrate as error:
+        print(f"guyub: {error} (use --empty for a data-only migration)", file=sys.stderr)
+        return 1
+    print(f"wrote {path}\nread it, adjust it if needed, then run: guyub db upgrade")
     return 0
 
 

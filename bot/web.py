@@ -8,7 +8,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from storage.db import SessionFactory
-from storage.media import MediaStore
+from storage.media import MediaStore, is_photo
 
 __all__ = ["build_web_app"]
 
@@ -27,11 +27,15 @@ def build_web_app(
             row = media.get(session=session, media_id=media_id)
         if row is None or not media.path_of(row).is_file():
             return Response(status_code=404)
+        # a stored file is only ever shown as the type it was saved with
+        headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+        if row.member_id is not None:  # one person's file (a data export): no shared caches
+            headers["Cache-Control"] = "private, no-store"
         return FileResponse(
             media.path_of(row),
             media_type=row.content_type,
-            # a stored file is only ever shown as the type it was saved with
-            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+            headers=headers,
+            filename=None if is_photo(row) else media.file_name(row),  # saved, not shown
         )
 
     return Starlette(

@@ -98,5 +98,6 @@ class Context:
                 to_member=member_id,
                 kind=reply.kind if reply.kind != "reply" else "notice",
                 extra=dict(reply.extra),
+                documents=reply.documents,
             )
         )

@@ -11,6 +11,7 @@ FEATURES = (
     "handlers.profile",
     "handlers.optout",
     "handlers.account",
+    "handlers.mydata",
     "handlers.catalogue.posting",
     "handlers.catalogue.manage",
     "handlers.catalogue.browse",

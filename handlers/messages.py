@@ -71,6 +71,8 @@ class Button:
 class Reply:
     """Something to say: text, optional media-store ids, optional buttons.
 
+    `media` are photos, shown as pictures; `documents` are files (a data export, say),
+    sent as a document where the channel can and as a download link where it cannot.
     `to_member` addresses another member of the same community (a notice to a seller,
     say); such replies go through the outbox like every message the bot starts itself.
     """
@@ -81,6 +83,7 @@ class Reply:
     to_member: int | None = None
     kind: str = "reply"  # reply, notice, digest, broadcast, reminder
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    documents: tuple[str, ...] = ()
 
 
 def reply_to_payload(reply: Reply) -> dict[str, object]:
@@ -90,6 +93,7 @@ def reply_to_payload(reply: Reply) -> dict[str, object]:
         "media": list(reply.media),
         "buttons": [[b.label, b.payload] for b in reply.buttons],
         "extra": dict(reply.extra),
+        "documents": list(reply.documents),
     }
 
 
@@ -98,11 +102,14 @@ def payload_to_reply(payload: dict[str, object], kind: str = "notice") -> Reply:
     buttons = payload.get("buttons") or []
     media = payload.get("media") or []
     extra = payload.get("extra") or {}
+    documents = payload.get("documents") or []
     assert isinstance(buttons, list) and isinstance(media, list) and isinstance(extra, dict)
+    assert isinstance(documents, list)
     return Reply(
         text=str(payload.get("text", "")),
         media=tuple(str(m) for m in media),
         buttons=tuple(Button(str(label), str(data)) for label, data in buttons),
         kind=kind,
         extra={str(k): str(v) for k, v in extra.items()},
+        documents=tuple(str(d) for d in documents),
     )

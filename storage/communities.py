@@ -7,17 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, delete, select
 
-from storage.models import (
-    ChannelIdentity,
-    Community,
-    ConversationState,
-    LinkCode,
-    Media,
-    Member,
-    OutboxMessage,
-    Product,
-    Role,
-)
+from storage import personal_data
+from storage.models import ChannelIdentity, Community, LinkCode, Member, Role
 
 __all__ = [
     "claim_link_code",
@@ -181,36 +172,12 @@ def claim_link_code(*, session: Session, code: str, now: datetime) -> int | None
 def erase_member(*, session: Session, member: Member) -> list[str]:
     """Delete everything Guyub holds about a person (Indonesia's PDP law, right to erasure).
 
+    What "everything" is comes from storage/personal_data.py, one rule per table.
     Returns the media files (paths relative to the media folder) that are no longer
-    referenced, for the caller to delete from disk.
+    referenced, for the caller to delete from disk once the transaction has committed.
     """
-    member_id = member.id
-    photo_ids = [
-        p
-        for p in session.exec(
-            select(Product.photo_media_id).where(Product.seller_id == member_id)
-        ).all()
-        if p
-    ]
-    identity_ids = [i.id for i in identities_of(session=session, member_id=member_id or 0)]
-    session.exec(
-        delete(ConversationState).where(col(ConversationState.identity_id).in_(identity_ids))
-    )
-    session.exec(delete(ChannelIdentity).where(col(ChannelIdentity.id).in_(identity_ids)))
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.member_id) == member_id))
-    session.exec(delete(LinkCode).where(col(LinkCode.member_id) == member_id))
-    session.exec(delete(Product).where(col(Product.seller_id) == member_id))
-    session.delete(member)
-    session.flush()
-    still_used = select(Product.photo_media_id).where(col(Product.photo_media_id).in_(photo_ids))
-    orphans = session.exec(
-        select(Media).where(col(Media.id).in_(photo_ids), col(Media.id).not_in(still_used))
-    ).all()
-    paths = [m.path for m in orphans]
-    for media in orphans:
-        session.delete(media)
-    session.flush()
-    return paths
+    subject = personal_data.subject_of(session, member_id=member.id)
+    return personal_data.erase(session, subject)
 
 
 def promote(*, member: Member, role: Role, now: datetime) -> None:

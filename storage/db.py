@@ -1,5 +1,7 @@
 """Engines, sessions and the schema guard, for SQLite (default) and PostgreSQL alike."""
 
+import re
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +18,12 @@ from sqlmodel import Session, create_engine
 import storage.models  # noqa: F401  (registers the tables on the metadata)
 
 __all__ = [
+    "NothingToMigrate",
     "SchemaOutOfDate",
     "SessionFactory",
     "check_schema",
     "make_engine",
+    "new_revision",
     "prepare",
     "session_factory",
     "upgrade",
@@ -31,6 +35,10 @@ SessionFactory = Callable[[], Session]
 
 class SchemaOutOfDate(RuntimeError):
     """The database was made by another version of Guyub; refuse rather than corrupt it."""
+
+
+class NothingToMigrate(RuntimeError):
+    """The models already match the newest migration: a new revision would be empty."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,11 +79,59 @@ def include_object(
     return not (type_ == "table" and name is not None and name.startswith(DERIVED_PREFIXES))
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine, migrations: Path = MIGRATIONS_DIR) -> Config:
+    """Alembic's settings, made here rather than read from an alembic.ini."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations))
     config.attributes["engine"] = engine
     return config
+
+
+def next_revision_id(migrations: Path = MIGRATIONS_DIR) -> str:
+    """Revisions are numbered 0001, 0002, ... so their files sort in the order they run."""
+    numbers = [
+        int(match.group(1))
+        for path in (migrations / "versions").glob("*.py")
+        if (match := re.match(r"(\d{4})_", path.name))
+    ]
+    return f"{max(numbers, default=0) + 1:04d}"
+
+
+def new_revision(message: str, *, migrations: Path = MIGRATIONS_DIR, empty: bool = False) -> Path:
+    """Write the next migration (`guyub db revision -m ...`): what the models add to head.
+
+    Alembic autogenerate compares the models with a scratch SQLite database migrated to
+    head, as the initial migration was made, so no real database is needed or touched.
+    Raises NothingToMigrate when there is no difference, unless `empty` (for a data-only
+    migration written by hand).
+    """
+    found_nothing = False
+
+    def keep_if_changed(context: Any, revision: Any, directives: list[Any]) -> None:
+        nonlocal found_nothing
+        if not empty and directives and directives[0].upgrade_ops.is_empty():
+            found_nothing = True
+            directives.clear()
+
+    with tempfile.TemporaryDirectory(prefix="guyub-revision-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'head.db'}")
+        try:
+            config = _alembic_config(engine, migrations)
+            command.upgrade(config, "head")
+            script = command.revision(
+                config,
+                message=message,
+                autogenerate=True,
+                rev_id=next_revision_id(migrations),
+                process_revision_directives=keep_if_changed,
+            )
+        finally:
+            engine.dispose()
+    if found_nothing:
+        raise NothingToMigrate("the models match the newest migration; nothing to add")
+    scripts = script if isinstance(script, list) else [script]
+    assert scripts and scripts[0] is not None
+    return Path(scripts[0].path)
 
 
 def head_revision() -> str | None:

@@ -1,5 +1,10 @@
-"""The media store: photos kept once by the bot, addressed by an unguessable id."""
+"""The media store: photos and documents kept once by the bot, addressed by an unguessable id.
 
+A document (say a member's data export) keeps its file name: it is stored as
+`<shard>/<id>/<file name>`, so channels can send it under that name.
+"""
+
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime
@@ -9,9 +14,21 @@ from sqlmodel import Session, select
 
 from storage.models import Media
 
-__all__ = ["MediaStore"]
+__all__ = ["MediaStore", "is_photo"]
 
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "application/json": ".json",
+    "text/plain": ".txt",
+}
+
+
+def is_photo(media: Media) -> bool:
+    """Photos are shown as pictures; anything else is sent as a document."""
+    return media.content_type.startswith("image/")
 
 
 class MediaStore:
@@ -29,8 +46,14 @@ class MediaStore:
         now: datetime,
         community_id: int | None = None,
         telegram_file_id: str | None = None,
+        member_id: int | None = None,
+        filename: str | None = None,
     ) -> Media:
-        """Keep `data` (or find the copy already kept) and return its row."""
+        """Keep `data` (or find the copy already kept) and return its row.
+
+        `member_id` marks a file that is one member's personal data (erased with them);
+        `filename` keeps the name a document is sent under.
+        """
         digest = hashlib.sha256(data).hexdigest()
         existing = session.exec(select(Media).where(Media.sha256 == digest)).first()
         if existing is not None:
@@ -39,13 +62,19 @@ class MediaStore:
                 session.add(existing)
             return existing
         media_id = secrets.token_urlsafe(16)
-        relative = f"{digest[:2]}/{media_id}{EXTENSIONS.get(content_type, '.bin')}"
+        extension = EXTENSIONS.get(content_type, ".bin")
+        relative = (
+            f"{digest[:2]}/{media_id}/{Path(filename).name}"
+            if filename
+            else f"{digest[:2]}/{media_id}{extension}"
+        )
         target = self.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         media = Media(
             id=media_id,
             community_id=community_id,
+            member_id=member_id,
             sha256=digest,
             content_type=content_type,
             size=len(data),
@@ -69,11 +98,28 @@ class MediaStore:
         """Where the bytes are on disk."""
         return self.root / media.path
 
+    def file_name(self, media: Media) -> str:
+        """The name to send a document under (`guyub-data-2026-12-07.json`)."""
+        return Path(media.path).name
+
     def read(self, media: Media) -> bytes:
         """The bytes of a kept file."""
         return self.path_of(media).read_bytes()
 
+    def drop_member_files(self, *, session: Session, member_id: int) -> list[str]:
+        """Delete the rows of a member's own files (an earlier data export); returns their
+        paths, for `delete_files` once the transaction has committed."""
+        rows = session.exec(select(Media).where(Media.member_id == member_id)).all()
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        return [row.path for row in rows]
+
     def delete_files(self, relative_paths: list[str]) -> None:
         """Remove files whose rows are gone (after a data erasure)."""
         for relative in relative_paths:
-            (self.root / relative).unlink(missing_ok=True)
+            path = self.root / relative
+            path.unlink(missing_ok=True)
+            if len(Path(relative).parts) == 3:  # a named document's own folder
+                with contextlib.suppress(OSError):
+                    path.parent.rmdir()

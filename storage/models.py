@@ -171,10 +171,12 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class Media(SQLModel, table=True):
-    """A photo kept by the bot, so a picture posted on one channel shows on the other."""
+    """A file kept by the bot: a photo (so a picture posted on one channel shows on the
+    other), or a document made for one member, such as their data export."""
 
     id: str = Field(primary_key=True)  # unguessable token, also the public URL part
     community_id: int | None = _fk("community.id", nullable=True)
+    member_id: int | None = _fk("member.id", nullable=True)  # whose personal file this is
     sha256: str = Field(index=True)
     content_type: str = "image/jpeg"
     size: int = 0

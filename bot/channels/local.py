@@ -53,8 +53,15 @@ def tiny_png(seed: str) -> bytes:
     )
 
 
-def render(name: str, replies: list[Reply], style: str, note: str = "") -> str:
-    """Replies as the chosen channel would show them, with the recipient and button numbers."""
+def render(
+    name: str,
+    replies: list[Reply],
+    style: str,
+    note: str = "",
+    where: Callable[[str], str] = str,
+) -> str:
+    """Replies as the chosen channel would show them, with the recipient and button numbers;
+    a document shows as the file `where` finds for its media id."""
     blocks, number = [], 1
     for reply in replies:
         lines = []
@@ -67,6 +74,7 @@ def render(name: str, replies: list[Reply], style: str, note: str = "") -> str:
                 lines.append(keys)
         else:
             lines.append(numbered_text(reply, number))
+        lines.extend(f"[📄 {where(d)}]" for d in reply.documents)
         number += len(reply.buttons)
         body = "\n".join(lines).replace("\n", "\n    ")
         blocks.append(f"  Guyub → {name}{note}:\n    {body}")
@@ -114,9 +122,15 @@ class LocalChat:
         )
         replies = await self.core.router.handle(msg)
         if replies:
-            self.emit(render(name, replies, self.style))
+            self.emit(render(name, replies, self.style, where=self._file_of))
         await self.core.drain()
         return replies
+
+    def _file_of(self, media_id: str) -> str:
+        """Where a document sent to a local user lies on disk."""
+        with self.core.open_session() as session:
+            row = self.core.media.get(session=session, media_id=media_id)
+        return str(self.core.media.path_of(row)) if row else media_id
 
     def _media(self, kind: str, path: str | None) -> MediaRef:
         if kind not in {"foto", "photo"}:

@@ -4,6 +4,7 @@ A reply with a photo is one message (photo + caption + keyboard) unless its text
 than a caption may be; then the rest follows as text, with the keyboard on the last part.
 Photos go by Telegram file_id when Telegram already has them, otherwise the bytes are
 uploaded from the media store once and the returned file_id is kept for next time.
+Documents (a data export) follow the text as files under their own names.
 """
 
 import asyncio
@@ -122,7 +123,20 @@ class TelegramSender:
                 rate_limit_args=attempts,
             )
             attempts = None
+        for row in (self._media_row(d) for d in reply.documents):
+            if row is not None:
+                last = await self._send_document(chat_id, row, attempts)
+                attempts = None
         return last
+
+    async def _send_document(self, chat_id: int | str, row: Media, attempts: int | None) -> Message:
+        """A file under its stored name; uploaded each time (documents are personal, one-off)."""
+        return await self.bot.send_document(
+            chat_id=chat_id,
+            document=await asyncio.to_thread(self.media.read, row),
+            filename=self.media.file_name(row),
+            rate_limit_args=attempts,
+        )
 
     async def _send_photo(
         self,

@@ -193,6 +193,9 @@ class WhatsAppSender:
         retrying the whole message would send its first part twice.
         """
         text = numbered_text(reply, number_from)
+        if reply.documents:  # Twilio sends no JSON files: a download link instead
+            links = "\n".join(f"📎 {self.media_base}{d}" for d in reply.documents)
+            text = f"{text}\n\n{links}" if text else links
         media = [f"{self.media_base}{media_id}" for media_id in reply.media]
         parts: list[tuple[str, list[str]]] = []
         if media:

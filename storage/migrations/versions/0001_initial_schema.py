@@ -47,23 +47,6 @@ def upgrade() -> None:
     with op.batch_alter_table('processedinbound', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processedinbound_received_at'), ['received_at'], unique=False)
 
-    op.create_table('media',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('community_id', sa.Integer(), nullable=True),
-    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('telegram_file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_media_community_id'), ['community_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_telegram_file_id'), ['telegram_file_id'], unique=False)
-
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -116,6 +99,26 @@ def upgrade() -> None:
     with op.batch_alter_table('linkcode', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_linkcode_member_id'), ['member_id'], unique=False)
 
+    op.create_table('media',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=True),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('telegram_file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_telegram_file_id'), ['telegram_file_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -146,6 +149,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('conversationstate',
+    sa.Column('identity_id', sa.Integer(), nullable=False),
+    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('buttons', sa.JSON(), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('identity_id')
+    )
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -176,22 +189,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_product_seller_id'), ['seller_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_status'), ['status'], unique=False)
 
-    op.create_table('conversationstate',
-    sa.Column('identity_id', sa.Integer(), nullable=False),
-    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('buttons', sa.JSON(), nullable=False),
-    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('identity_id')
-    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table('conversationstate')
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_status'))
         batch_op.drop_index(batch_op.f('ix_product_seller_id'))
@@ -199,6 +201,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_product_community_id'))
 
     op.drop_table('product')
+    op.drop_table('conversationstate')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_provider_message_id'))
@@ -207,6 +210,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_community_id'))
 
     op.drop_table('outbox')
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_telegram_file_id'))
+        batch_op.drop_index(batch_op.f('ix_media_sha256'))
+        batch_op.drop_index(batch_op.f('ix_media_member_id'))
+        batch_op.drop_index(batch_op.f('ix_media_community_id'))
+
+    op.drop_table('media')
     with op.batch_alter_table('linkcode', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_linkcode_member_id'))
 
@@ -220,12 +230,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_member_community_id'))
 
     op.drop_table('member')
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_media_telegram_file_id'))
-        batch_op.drop_index(batch_op.f('ix_media_sha256'))
-        batch_op.drop_index(batch_op.f('ix_media_community_id'))
-
-    op.drop_table('media')
     with op.batch_alter_table('processedinbound', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processedinbound_received_at'))
 
