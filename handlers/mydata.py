@@ -17,6 +17,7 @@ from typing import Any
 
 from handlers.context import Context
 from handlers.i18n import rupiah
+from handlers.labels import CHANNEL_TEXT, ROLE_TEXT, STATUS_TEXT, label
 from handlers.messages import Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.personal_data import export, subject_of
@@ -24,20 +25,6 @@ from storage.personal_data import export, subject_of
 EXPORT_FORMAT = 1
 PRODUCTS_SHOWN = 10
 
-CHANNELS = {
-    "whatsapp": "channel.whatsapp",
-    "telegram": "channel.telegram",
-    "local": "channel.local",
-}
-ROLES = {"member": "role.member", "seller": "role.seller", "coordinator": "role.coordinator"}
-STATUSES = {
-    "draft": "catalogue.status.draft",
-    "pending_approval": "catalogue.status.pending_approval",
-    "active": "catalogue.status.active",
-    "sold_out": "catalogue.status.sold_out",
-    "hidden": "catalogue.status.hidden",
-    "removed": "catalogue.status.removed",
-}
 COUNTED = {
     "products_posted_for_others": "mydata.count.posted_for_others",
     "photos": "mydata.count.photos",
@@ -52,9 +39,7 @@ SHOWN = {"profile", "chat_accounts", "products"}  # written out in full in the m
 @REGISTRY.command(
     "mydata",
     slash=("dataku", "mydata"),
-    bare=("dataku", "mydata"),
     role=None,
-    help_key="menu.line.mydata",
     en="mydata",
 )
 async def my_data(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
@@ -97,9 +82,8 @@ def _summary(ctx: Context, community: str, sections: dict[str, list[dict[str, An
     blocks += _accounts(ctx, sections)
     products = sections.get("products", [])
     if products:
-        lines = [ctx.t("mydata.products", count=len(products))]
+        lines = [ctx.t("mydata.products", number=len(products))]
         for product in products[:PRODUCTS_SHOWN]:
-            status = STATUSES.get(product["status"])
             lines.append(
                 ctx.t(
                     "mydata.product",
@@ -110,7 +94,7 @@ def _summary(ctx: Context, community: str, sections: dict[str, list[dict[str, An
                         if product["price"] is not None
                         else ctx.t("catalogue.card.no_price")
                     ),
-                    status=ctx.t(status) if status else product["status"],
+                    status=label(ctx, STATUS_TEXT, product["status"]),
                 )
             )
         if len(products) > PRODUCTS_SHOWN:
@@ -120,11 +104,10 @@ def _summary(ctx: Context, community: str, sections: dict[str, list[dict[str, An
     for section, rows in sections.items():
         if section in SHOWN or not rows:
             continue
-        key = COUNTED.get(section)
         counts.append(
-            ctx.t(key, count=len(rows))
-            if key
-            else ctx.t("mydata.count.other", section=section, count=len(rows))
+            ctx.t(COUNTED[section], number=len(rows))
+            if section in COUNTED
+            else ctx.t("mydata.count.other", section=section, number=len(rows))
         )
     if counts:
         blocks.append("\n".join(counts))
@@ -137,17 +120,15 @@ def _profile(ctx: Context, row: dict[str, Any]) -> str:
     phone = row["phone"] or none
     if row["phone"] and row["hide_phone"]:
         phone = ctx.t("mydata.phone_hidden", phone=phone)
-    role = ROLES.get(row["role"])
-    contact = CHANNELS.get(row["contact_channel"] or "")
     text = ctx.t(
         "mydata.profile",
         name=row["display_name"],
         business=row["business_name"] or none,
         area=row["area"] or none,
         phone=phone,
-        role=ctx.t(role) if role else row["role"],
+        role=label(ctx, ROLE_TEXT, row["role"]),
         language=row["language"],
-        contact=ctx.t(contact) if contact else none,
+        contact=label(ctx, CHANNEL_TEXT, row["contact_channel"], none),
         consent=_when(ctx, row["consent_at"]) if row["consent_at"] else none,
         joined=_when(ctx, row["created_at"]),
     )
@@ -160,14 +141,13 @@ def _accounts(ctx: Context, sections: dict[str, list[dict[str, Any]]]) -> list[s
     accounts = sections.get("chat_accounts", [])
     if not accounts:
         return []
-    lines = [ctx.t("mydata.accounts", count=len(accounts))]
+    lines = [ctx.t("mydata.accounts", number=len(accounts))]
     for account in accounts:
-        channel = CHANNELS.get(account["channel"])
         name = f" (@{account['username']})" if account["username"] else ""
         lines.append(
             ctx.t(
                 "mydata.account",
-                channel=ctx.t(channel) if channel else account["channel"],
+                channel=label(ctx, CHANNEL_TEXT, account["channel"]),
                 address=f"{account['address']}{name}",
                 since=_when(ctx, account["created_at"]),
             )

@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from handlers.catalogue.categories import category_name
 from handlers.context import Context
 from handlers.i18n import rupiah
+from handlers.labels import STATUS_TEXT
 from handlers.messages import Button, Reply
 from storage.communities import identities_of
 from storage.models import Member, Product, ProductStatus
@@ -21,17 +22,6 @@ __all__ = [
 
 LIST_DESCRIPTION_LIMIT = 300
 """Search and catalogue cards show the start of long descriptions (photo captions are short)."""
-
-
-STATUS_TEXT: dict[str, str] = {
-    ProductStatus.DRAFT: "catalogue.status.draft",
-    ProductStatus.PENDING_APPROVAL: "catalogue.status.pending_approval",
-    ProductStatus.ACTIVE: "catalogue.status.active",
-    ProductStatus.SOLD_OUT: "catalogue.status.sold_out",
-    ProductStatus.HIDDEN: "catalogue.status.hidden",
-    ProductStatus.REMOVED: "catalogue.status.removed",
-}
-"""The text naming each product status (a literal table, so every key is known to the tests)."""
 
 
 def status_text(ctx: Context, product: Product) -> str:
