@@ -49,7 +49,7 @@ class Photo:
 class MediaHosts:
     """Where media may come from, and the one place our credentials may go."""
 
-    api: httpx.URL  # the Twilio API (or TWILIO_API_BASE_URL): scheme, host and port
+    apis: tuple[httpx.URL, ...]  # api.twilio.com and TWILIO_API_BASE_URL, if set
     account_sid: str
     patterns: tuple[str, ...]  # "api.twilio.com", "*.twiliocdn.com"
 
@@ -57,27 +57,34 @@ class MediaHosts:
     def from_settings(cls, settings: Settings) -> "MediaHosts":
         """The policy for this deployment's settings."""
         patterns = (p.strip().lower().rstrip(".") for p in settings.twilio_media_hosts.split(","))
+        apis = [httpx.URL(DEFAULT_API)]
+        if settings.twilio_api_base_url:
+            apis.append(httpx.URL(settings.twilio_api_base_url))
         return cls(
-            api=httpx.URL(settings.twilio_api_base_url or DEFAULT_API),
+            apis=tuple(apis),
             account_sid=settings.twilio_account_sid or "",
             patterns=tuple(p for p in patterns if p),
         )
 
+    def _api_of(self, url: httpx.URL) -> httpx.URL | None:
+        if url.userinfo:
+            return None
+        for api in self.apis:
+            if (url.scheme, url.host, url.port) == (api.scheme, api.host, api.port):
+                return api
+        return None
+
     def on_api(self, url: httpx.URL) -> bool:
-        """Whether `url` is on the Twilio API's own scheme, host and port."""
-        same = (url.scheme, url.host, url.port) == (self.api.scheme, self.api.host, self.api.port)
-        return same and not url.userinfo
+        """Whether `url` is on a Twilio API's own scheme, host and port."""
+        return self._api_of(url) is not None
 
     def takes_credentials(self, url: httpx.URL) -> bool:
         """Only our own account's media on the API itself gets the Auth Token."""
-        prefix = f"{self.api.path.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages/"
-        return (
-            self.on_api(url)
-            and bool(self.account_sid)
-            and url.path.startswith(prefix)
-            and "/Media/" in url.path
-            and ".." not in url.path
-        )
+        api = self._api_of(url)
+        if api is None or not self.account_sid:
+            return False
+        prefix = f"{api.path.rstrip('/')}/2010-04-01/Accounts/{self.account_sid}/Messages/"
+        return url.path.startswith(prefix) and "/Media/" in url.path and ".." not in url.path
 
     def allows(self, url: httpx.URL) -> bool:
         """Whether anything at all may be fetched from `url`."""

@@ -146,3 +146,14 @@ def test_which_urls_are_fetched_and_which_get_credentials(settings: Settings) ->
         f"http://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME1",
     ]:
         assert not hosts.takes_credentials(httpx.URL(url)), url
+
+
+def test_a_configured_api_base_takes_credentials_too(
+    settings: Settings, api: FakeTwilioAPI
+) -> None:
+    hosts = MediaHosts.from_settings(settings)  # TWILIO_API_BASE_URL: the fake
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM1/Media/ME1"
+    assert hosts.takes_credentials(httpx.URL(api.base_url + path))
+    assert hosts.takes_credentials(httpx.URL("https://api.twilio.com" + path))
+    other_host = api.base_url.replace("127.0.0.1", "localhost")  # same port, not the base
+    assert not hosts.takes_credentials(httpx.URL(other_host + path))
