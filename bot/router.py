@@ -13,6 +13,7 @@ from handlers.context import Context, Options, has_role
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.registry import REGISTRY, Command, Registry
+from handlers.text_hygiene import clean_text
 from storage.communities import get_or_create_identity
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
@@ -80,7 +81,11 @@ class Router:
             return [Reply(text=t(self._language_after_error(msg), "error.apology", ref=ref))]
 
     def _language_after_error(self, msg: Incoming) -> str:
-        """Mark the message handled (so a retry gets no second apology) and find a language."""
+        """Mark the message handled (so a retry gets no second apology) and find a language.
+
+        Two transactions, the mark first and alone: whatever in the message broke the
+        handling must not also keep it from being marked.
+        """
         try:
             with transaction(self.open_session) as session:
                 mark_processed(
@@ -89,11 +94,17 @@ class Router:
                     message_id=msg.message_id,
                     now=self.clock.now(),
                 )
+        except Exception:
+            log.exception(
+                "error boundary could not mark %s message %s", msg.channel, msg.message_id
+            )
+        try:
+            with transaction(self.open_session) as session:
                 identity = get_or_create_identity(
                     session=session,
                     channel=msg.channel,
                     address=msg.address,
-                    display_name=msg.display_name[:NAME_LIMIT],
+                    display_name=clean_text(msg.display_name)[:NAME_LIMIT],
                     now=self.clock.now(),
                 )
                 member = session.get(Member, identity.member_id) if identity.member_id else None

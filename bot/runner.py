@@ -22,6 +22,8 @@ __all__ = ["CannotListen", "run_bot", "run_interactive"]
 
 log = logging.getLogger(__name__)
 
+HTTP_LOGGERS = ("httpx", "httpcore")
+
 
 class CannotListen(RuntimeError):
     """The web server's address is taken or not allowed."""
@@ -46,6 +48,16 @@ def configured_channels(core: Core) -> list[ChannelAdapter]:
     return channels
 
 
+def quiet_http_loggers() -> None:
+    """httpx and httpcore at WARNING, whatever channels run.
+
+    httpx logs every URL it requests at INFO: Bot API URLs hold the bot token and Twilio
+    media URLs the Account SID. Our own logs say what matters, with numbers masked.
+    """
+    for name in HTTP_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 async def run_bot(
     settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock | None = None
 ) -> None:
@@ -54,6 +66,7 @@ async def run_bot(
     `stop` and `clock` let a test run the whole process in its own event loop; `stop`
     has no effect on the local channel, which ends when its input does.
     """
+    quiet_http_loggers()
     core = build_core(settings, clock)
     channels = configured_channels(core)
     for channel in channels:

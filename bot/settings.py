@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_whatsapp_from: str | None = None
     twilio_api_base_url: str | None = None
+    twilio_media_hosts: str = "api.twilio.com,*.twiliocdn.com"
     whatsapp_rate_per_second: float = 80.0
     whatsapp_template_notice: str | None = None
     whatsapp_template_digest: str | None = None

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from handlers.context import Context
 from handlers.labels import CHANNEL_TEXT
+from handlers.linking import check_link_code
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
@@ -34,16 +35,17 @@ async def link(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
             return [ctx.reply("link.need_code")]
         issued = create_link_code(session=ctx.session, member_id=ctx.member.id or 0, now=ctx.now)
         return [ctx.reply("link.code", code=issued, count=int(LINK_CODE_TTL.total_seconds() // 60))]
-    member_id = claim_link_code(session=ctx.session, code=code, now=ctx.now)
-    if member_id is None:
-        return [ctx.reply("link.bad_code", code=code)]
-    if ctx.member is not None:
+    member_id, refused = check_link_code(ctx, msg, code)
+    if refused is not None:
+        return [refused]
+    if ctx.member is not None:  # the code stays valid for the app it was meant for
         key = "link.already_linked" if ctx.member.id == member_id else "link.other_member"
         return [ctx.reply(key)]
     member = ctx.session.get(Member, member_id)
     community = ctx.session.get(Community, member.community_id) if member else None
     if member is None or community is None:
         return [ctx.reply("link.bad_code", code=code)]
+    claim_link_code(session=ctx.session, code=code, now=ctx.now)  # spent only by a success
     ctx.identity.member_id = member.id
     ctx.session.add(ctx.identity)
     if msg.channel == "whatsapp" and not member.phone:

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from handlers.text_hygiene import clean_optional, clean_text
+
 __all__ = [
     "Button",
     "Channel",
@@ -38,7 +40,7 @@ class MediaRef:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One message from a person, already stripped of everything platform-specific."""
+    """One message from a person, stripped of everything platform-specific, its text cleaned."""
 
     channel: Channel
     message_id: str
@@ -52,6 +54,13 @@ class Incoming:
     language_hint: str | None = None  # e.g. Telegram's language_code
     chat_id: str | None = None  # the group chat, when said in a group
     is_group: bool = False
+
+    def __post_init__(self) -> None:
+        """Every channel's text is cleaned here, once, before anything stores or shows it."""
+        for name in ("text", "display_name"):
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
+        for name in ("payload", "username", "language_hint"):
+            object.__setattr__(self, name, clean_optional(getattr(self, name)))
 
     @property
     def photos(self) -> tuple[MediaRef, ...]:

@@ -13,6 +13,7 @@ __all__ = [
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "LinkAttempt",
     "LinkCode",
     "Media",
     "Member",
@@ -131,6 +132,18 @@ class LinkCode(SQLModel, table=True):
     code: str = Field(primary_key=True)
     member_id: int = _fk("member.id")
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LinkAttempt(SQLModel, table=True):
+    """A wrong link code, kept an hour so codes cannot be guessed without limit.
+
+    `who` is a hash of channel and address, not an identity: erasing one's data must not
+    reset the count, and the row names no one (it is deleted within the hour anyway).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    who: str = Field(index=True)
+    attempted_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class OutboxStatus(StrEnum):

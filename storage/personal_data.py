@@ -233,6 +233,10 @@ RULES: tuple[Rule, ...] = (
 NOT_PERSONAL: dict[str, str] = {
     "community": "the community itself; members are found through member.community_id",
     "processedinbound": "platform message ids with a time, kept to drop duplicates; no person",
+    "linkattempt": (
+        "a one-way hash of a chat address that typed a wrong link code, deleted within the hour;"
+        " not tied to a member on purpose, so erasing one's data cannot reset the guessing limit"
+    ),
 }
 """Tables that hold nothing about a person, and why."""
 

@@ -15,8 +15,12 @@ REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)  # two of them make a flag: ğŸ‡®ğŸ
 
 
 def utf16_length(text: str) -> int:
-    """Length in UTF-16 code units, as Telegram and Twilio count it: an emoji may count twice."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 code units, as Telegram and Twilio count it: an emoji may count twice.
+
+    Never raises: a lone surrogate (in text stored before it was cleaned) counts as one unit,
+    as utf16_fit counts it, so the splitters agree with this length.
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def utf16_fit(text: str, limit: int) -> int:

@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.channels.images import NotAPhoto, photo_type
 from bot.channels.telegram_render import TOKEN_PREFIX, resolve_callback
 from handlers.messages import Channel, Incoming, MediaRef
 from storage.db import SessionFactory, transaction
@@ -150,6 +151,11 @@ async def store_photo(
     except TelegramError as error:
         log.warning("telegram photo download failed: %r", error)
         return None
+    try:
+        content_type = await asyncio.to_thread(photo_type, data)  # decoding must not stall
+    except NotAPhoto as error:
+        log.warning("telegram photo not kept: %s", error)
+        return None
 
     def keep() -> str:
         with transaction(open_session) as session:
@@ -159,7 +165,7 @@ async def store_photo(
             row = media.save(
                 session=session,
                 data=data,
-                content_type="image/jpeg",  # Telegram re-encodes every photo as JPEG
+                content_type=content_type,  # JPEG: Telegram re-encodes every photo
                 now=now,
                 community_id=member.community_id if member else None,
                 telegram_file_id=photo.file_id,

@@ -18,12 +18,12 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 
 from bot.app import Core
+from bot.channels.twilio_media import MediaHosts, download_photo, media_client
 from bot.channels.whatsapp_send import WhatsAppSender
 from bot.channels.whatsapp_status import StatusBook
 from bot.channels.whatsapp_webhook import (
     InboundFields,
     Rejected,
-    download_media,
     media_kind,
     parse_inbound,
     read_signed_form,
@@ -60,6 +60,7 @@ class WhatsAppChannel:
             settings.twilio_auth_token.get_secret_value(),
         )
         self.validator = RequestValidator(self._credentials[1])
+        self._media_hosts = MediaHosts.from_settings(settings)
         self.public_base_url = settings.public_base_url
         self.statuses = StatusBook(core.open_session, core.clock, self.sender.sent_recently)
         self.reply_retry_delays = tuple(reply_retry_delays)
@@ -197,16 +198,18 @@ class WhatsAppChannel:
 
     def _media_http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                auth=self._credentials, follow_redirects=True, timeout=20.0
-            )
+            self._http = media_client()
         return self._http
 
     async def _store_photo(self, address: str, url: str, content_type: str) -> MediaRef | None:
         try:
-            data = await download_media(self._media_http(), url, content_type)
-        except (httpx.HTTPError, ValueError) as error:
-            log.warning("whatsapp photo from %s not fetched: %r", mask_phone(address), error)
+            photo = await download_photo(
+                self._media_http(), url, hosts=self._media_hosts, credentials=self._credentials
+            )
+        except (httpx.HTTPError, ValueError) as error:  # the error names no URL or token
+            log.warning(
+                "whatsapp photo from %s not fetched: %s", mask_phone(address), _reason(error)
+            )
             return None
 
         def keep() -> MediaRef:
@@ -214,12 +217,12 @@ class WhatsAppChannel:
                 member = _member(session, address)
                 row = self.core.media.save(
                     session=session,
-                    data=data,
-                    content_type=content_type,
+                    data=photo.data,
+                    content_type=photo.content_type,
                     now=self.core.clock.now(),
                     community_id=member.community_id if member else None,
                 )
-                return MediaRef("photo", row.id, content_type)
+                return MediaRef("photo", row.id, photo.content_type)
 
         return await asyncio.to_thread(keep)  # writing megabytes must not stall the loop
 
@@ -246,6 +249,15 @@ class WhatsAppChannel:
                 return member.language
             identity = _identity(session, address)
             return (identity.language if identity else None) or DEFAULT_LANGUAGE
+
+
+def _reason(error: Exception) -> str:
+    """Why a download failed, without the URL (it carries the Account SID)."""
+    if isinstance(error, httpx.HTTPStatusError):
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, httpx.HTTPError):
+        return type(error).__name__
+    return str(error)
 
 
 def _identity(session: Session, address: str) -> ChannelIdentity | None:

@@ -22,7 +22,7 @@ def split_text(text: str, limit: int = BODY_LIMIT) -> list[str]:
         if cut < limit // 3:  # a line break too early would leave a stub: try a space
             cut = max(cut, window.rfind(" "))
         if cut <= 0:
-            cut = grapheme_cut(text, fit)  # no break: a hard cut, but never inside an emoji
+            cut = max(grapheme_cut(text, fit), 1)  # a hard cut, never inside an emoji
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:

@@ -4,7 +4,6 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-import httpx
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator
@@ -13,10 +12,8 @@ from handlers.phones import to_e164
 
 __all__ = [
     "MAX_BODY",
-    "MAX_MEDIA",
     "InboundFields",
     "Rejected",
-    "download_media",
     "media_kind",
     "parse_inbound",
     "read_signed_form",
@@ -25,7 +22,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # Twilio's forms are a few kB; anything bigger is not from Twilio
-MAX_MEDIA = 5 * 1024 * 1024  # WhatsApp's own limit for a photo
 SIGNATURE = "X-Twilio-Signature"
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 
@@ -135,15 +131,3 @@ def parse_inbound(form: FormData) -> InboundFields:
         media=tuple(media),
         location=f"{latitude},{longitude}" if latitude and longitude else None,
     )
-
-
-async def download_media(http: httpx.AsyncClient, url: str, content_type: str) -> bytes:
-    """Fetch one attachment with the account's credentials (Twilio redirects to its CDN)."""
-    async with http.stream("GET", url) as response:
-        response.raise_for_status()
-        data = bytearray()
-        async for chunk in response.aiter_bytes():
-            data.extend(chunk)
-            if len(data) > MAX_MEDIA:
-                raise ValueError(f"{content_type} larger than {MAX_MEDIA} bytes")
-    return bytes(data)

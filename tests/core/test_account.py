@@ -1,12 +1,13 @@
 """Linking a second chat app and erasing data, as chat transcripts."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 from handlers.messages import Channel, MediaRef
 from storage.models import ChannelIdentity, Member, OutboxMessage, Product, ProductStatus
-from tests.factories import Transcript
+from tests.factories import Transcript, make_community
 
 
 async def link_code(chat: Transcript, who: str) -> str:
@@ -100,3 +101,44 @@ async def test_sticker_alone_gets_a_friendly_reply(chat: Transcript) -> None:
     await chat.join("Siti")
     reply = await chat.text("Siti", media=[MediaRef("sticker", "CAACAg")])
     assert "hanya bisa membaca teks dan foto" in reply
+
+
+async def test_a_failed_claim_does_not_spend_the_code(chat: Transcript) -> None:
+    """A member of another community trying the code leaves it for the app it was meant for."""
+    make_community(chat.core, name="Lain", invite="LAIN")
+    await chat.join("Siti")
+    await chat.join("Budi", invite="LAIN")
+    code = await link_code(chat, "Siti")
+    assert "anggota lain" in await chat.text("Budi", f"TAUTKAN {code}")
+    reply = await chat.text("+6281234567890", f"TAUTKAN {code}", channel=Channel.WHATSAPP)
+    assert "Tersambung" in reply
+    assert "kedaluwarsa" in await chat.text("200", f"/tautkan {code}", channel=Channel.TELEGRAM)
+
+
+async def test_five_wrong_codes_an_hour_then_a_friendly_wait(chat: Transcript) -> None:
+    await chat.join("Siti")
+    guesser = {"channel": Channel.TELEGRAM}
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"):
+        assert "tidak dikenal" in await chat.text("99", f"/tautkan {guess}", **guesser)
+    code = await link_code(chat, "Siti")
+    wait = await chat.text("99", f"/tautkan {code}", **guesser)  # even the right one waits
+    assert "terlalu banyak kode yang salah" in wait and "60 menit" in wait
+    assert chat.member("99", Channel.TELEGRAM) is None
+    assert "Tersambung" in await chat.text(
+        "+6281234567890", f"TAUTKAN {code}", channel=Channel.WHATSAPP
+    )
+
+    chat.core.clock.advance(timedelta(minutes=59))  # type: ignore[attr-defined]
+    assert "1 menit" in await chat.text("99", "/tautkan FFFFFF", **guesser)
+    chat.core.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    code = await link_code(chat, "Siti")
+    assert "Tersambung" in await chat.text("99", f"/tautkan {code}", **guesser)
+
+
+async def test_the_wait_outlives_erasing_and_speaks_english(chat: Transcript) -> None:
+    guesser = {"channel": Channel.TELEGRAM, "language_hint": "en"}
+    for _ in range(5):
+        await chat.say("99", "/link ZZZZZZ", **guesser)  # type: ignore[arg-type]
+    await chat.say("99", "/deletedata", **guesser)  # type: ignore[arg-type]
+    wait = await chat.text("99", "/link ZZZZZZ", **guesser)
+    assert "too many wrong codes" in wait and "60 minutes" in wait

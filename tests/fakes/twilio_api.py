@@ -122,7 +122,7 @@ class _Media:
     path: str
     data: bytes
     content_type: str
-    redirect: bool
+    redirect: bool | str
 
 
 class FakeTwilioAPI:
@@ -143,6 +143,8 @@ class FakeTwilioAPI:
         """Every POST to Messages.json that passed auth, including rejected ones."""
         self.media_requests: list[str] = []
         """Paths of media GETs that passed auth."""
+        self.cdn_requests: list[tuple[str, str | None]] = []
+        """(path, Authorization header or None) of every GET on the fake CDN."""
         self._clock = clock or (lambda: datetime.now(UTC))
         self._rules: list[_FailRule] = []
         self._outside_window: dict[str, WindowMode] = {}
@@ -249,6 +251,7 @@ class FakeTwilioAPI:
         self.messages.clear()
         self.attempts.clear()
         self.media_requests.clear()
+        self.cdn_requests.clear()
         self._rules.clear()
         self._outside_window.clear()
 
@@ -259,14 +262,15 @@ class FakeTwilioAPI:
         data: bytes,
         content_type: str = "image/jpeg",
         *,
-        redirect: bool = False,
+        redirect: bool | str = False,
     ) -> str:
         """Serve ``data`` at ``GET {base_url}{path}`` behind Basic auth; returns the full URL.
 
         ``path`` may be a full path (``/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME…``)
         or a short name (``"photo"``), which gets a realistic path for this account.
         ``redirect=True`` mimics real Twilio: an authenticated GET answers 307 to an
-        unauthenticated CDN URL, so the downloader must follow redirects.
+        unauthenticated CDN URL, so the downloader must follow redirects. A string
+        redirects there instead (a host that is not Twilio's).
         """
         name = path
         if not path.startswith("/"):
@@ -500,6 +504,8 @@ class FakeTwilioAPI:
         if not self._authorized(request):
             return self._unauthorized()
         self.media_requests.append(request.path)
+        if isinstance(media.redirect, str):
+            raise web.HTTPTemporaryRedirect(media.redirect)
         if media.redirect:
             token = hashlib.sha1(media.path.encode(), usedforsecurity=False).hexdigest()
             raise web.HTTPTemporaryRedirect(f"{self.base_url}/_cdn/{token}")
@@ -507,6 +513,7 @@ class FakeTwilioAPI:
 
     async def _cdn(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
+        self.cdn_requests.append((request.path, request.headers.get("Authorization")))
         for media in self._media.values():
             if hashlib.sha1(media.path.encode(), usedforsecurity=False).hexdigest() == token:
                 return web.Response(body=media.data, headers={"Content-Type": media.content_type})

@@ -18,8 +18,9 @@ from tests.fakes.telegram_api import (
     make_photo_update,
     make_text_update,
 )
+from tests.images import image_bytes
 
-JPEG = b"\xff\xd8\xff\xe0" + b"keripik singkong" * 64
+JPEG = image_bytes("keripik singkong", size=(32, 32))
 
 
 class TelegramUser:

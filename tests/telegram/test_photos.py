@@ -79,6 +79,24 @@ async def test_a_failed_download_asks_for_the_photo_again(
     assert "kirim ulang fotonya" in sorry.params["text"]
 
 
+@pytest.mark.parametrize("data", [b"<html>not a photo</html>", JPEG[: len(JPEG) // 2]])
+async def test_a_download_that_is_not_a_photo_is_not_kept(
+    telegram: TelegramChannel,
+    api: FakeTelegramAPI,
+    core: Core,
+    community: Community,
+    siti: TelegramUser,
+    data: bytes,
+) -> None:
+    add_member(core, community, 42, "Siti")
+    api.add_file("photo-l", data)
+    siti.send_photo(caption="Kue lapis")
+    (sorry,) = await siti.hears()
+    assert "kirim ulang fotonya" in sorry.params["text"]
+    with core.open_session() as session:
+        assert session.exec(select(Media)).all() == []
+
+
 async def test_a_product_card_is_one_message_and_the_upload_happens_once(
     telegram: TelegramChannel, api: FakeTelegramAPI, core: Core
 ) -> None:

@@ -12,6 +12,7 @@ from bot.channels.whatsapp import WhatsAppChannel
 from storage.media import MediaStore
 from storage.models import Community, Media, Member
 from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.images import image_bytes
 from tests.whatsapp.conftest import ACCOUNT_SID, PUBLIC, SARI, Phone
 
 
@@ -53,7 +54,7 @@ async def test_product_photo_is_downloaded_with_basic_auth_and_kept_once(
 ) -> None:
     await sari.say("GABUNG KBA13")
     await sari.say("1")
-    photo = b"\xff\xd8\xff\xe0 keripik tempe"
+    photo = image_bytes("keripik tempe")
     url = api.add_media("keripik", photo, "image/jpeg", redirect=True)  # Twilio: 307 to a CDN
     replies = await sari.say("Keripik tempe 15rb", media=[(url, "image/jpeg")])
     assert replies  # the router (or the catalogue, once it lands) answered
@@ -76,7 +77,7 @@ async def test_product_photo_is_downloaded_with_basic_auth_and_kept_once(
 async def test_a_retried_photo_message_is_not_downloaded_again(
     sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel, member: Member
 ) -> None:
-    url = api.add_media("bolu", b"\x89PNG bolu", "image/png")
+    url = api.add_media("bolu", image_bytes("bolu", "PNG"), "image/png")
     params = sari.params("", media=[(url, "image/png")])
     await sari.post(params)
     await channel.idle()
@@ -98,7 +99,7 @@ async def test_a_photo_that_cannot_be_fetched_gets_a_friendly_reply(
 async def test_a_photo_from_someone_who_has_not_joined_is_not_kept(
     sari: Phone, api: FakeTwilioAPI, core: Core, community: Community
 ) -> None:
-    url = api.add_media("kue", b"\xff\xd8\xff\xe0 kue lapis", "image/jpeg")
+    url = api.add_media("kue", image_bytes("kue lapis"), "image/jpeg")
     [answer] = await sari.say("Kue lapis", media=[(url, "image/jpeg")])
     assert "GABUNG" in answer
     assert api.media_requests == []  # not even fetched: she has not consented to anything
@@ -159,6 +160,6 @@ async def test_a_photo_is_written_to_disk_off_the_event_loop(
         return save(self, **kwargs)
 
     monkeypatch.setattr(MediaStore, "save", recording_save)
-    url = api.add_media("rendang", b"\xff\xd8\xff\xe0 rendang", "image/jpeg")
+    url = api.add_media("rendang", image_bytes("rendang"), "image/jpeg")
     await sari.say("Rendang 85rb", media=[(url, "image/jpeg")])
     assert len(writers) == 1 and writers[0] != loop_thread

@@ -36,6 +36,16 @@ def upgrade() -> None:
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_community_invite_code'), ['invite_code'], unique=True)
 
+    op.create_table('linkattempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('who', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('linkattempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_linkattempt_attempted_at'), ['attempted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_linkattempt_who'), ['who'], unique=False)
+
     op.create_table('processedinbound',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -234,6 +244,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processedinbound_received_at'))
 
     op.drop_table('processedinbound')
+    with op.batch_alter_table('linkattempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_linkattempt_who'))
+        batch_op.drop_index(batch_op.f('ix_linkattempt_attempted_at'))
+
+    op.drop_table('linkattempt')
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_community_invite_code'))
 
