@@ -1,7 +1,7 @@
 """What a handler knows about the message it answers, and the helpers it answers with."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from handlers.messages import Button, Reply
 from storage.media import MediaStore
 from storage.models import ChannelIdentity, Community, ConversationState, Member, Role
 
-__all__ = ["ROLE_RANK", "Context", "Options", "has_role"]
+__all__ = ["ROLE_RANK", "Context", "Options", "has_role", "in_language_of"]
 
 ROLE_RANK = {Role.MEMBER: 0, Role.SELLER: 1, Role.COORDINATOR: 2}
 
@@ -100,3 +100,8 @@ class Context:
                 extra=dict(reply.extra),
             )
         )
+
+
+def in_language_of(ctx: Context, member: Member) -> Context:
+    """The same context speaking another member's language, for notices to them."""
+    return replace(ctx, lang=member.language)

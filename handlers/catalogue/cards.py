@@ -10,7 +10,14 @@ from storage.communities import identities_of
 from storage.models import Member, Product, ProductStatus
 from storage.products import recommendation_counts
 
-__all__ = ["contact_line", "price_text", "product_card", "product_cards", "product_label"]
+__all__ = [
+    "contact_line",
+    "price_text",
+    "product_card",
+    "product_cards",
+    "product_label",
+    "status_text",
+]
 
 LIST_DESCRIPTION_LIMIT = 300
 """Search and catalogue cards show the start of long descriptions (photo captions are short)."""
@@ -19,6 +26,21 @@ LIST_DESCRIPTION_LIMIT = 300
 def price_text(ctx: Context, price: int | None) -> str:
     """`Rp15.000`, or "tanya penjual" when the seller gave no price."""
     return rupiah(price) if price is not None else ctx.t("catalogue.card.no_price")
+
+
+STATUS_KEYS = {
+    ProductStatus.DRAFT: "catalogue.status.draft",
+    ProductStatus.PENDING_APPROVAL: "catalogue.status.pending_approval",
+    ProductStatus.ACTIVE: "catalogue.status.active",
+    ProductStatus.SOLD_OUT: "catalogue.status.sold_out",
+    ProductStatus.HIDDEN: "catalogue.status.hidden",
+    ProductStatus.REMOVED: "catalogue.status.removed",
+}
+
+
+def status_text(ctx: Context, status: str) -> str:
+    """A product status in the person's language ("habis", "sold out")."""
+    return ctx.t(STATUS_KEYS[ProductStatus(status)])
 
 
 def product_label(product: Product) -> str:
@@ -90,7 +112,7 @@ def product_card(
     lines.append(_seller_line(ctx, seller))
     lines.append(ctx.t("catalogue.card.recommendations", count=recommendations))
     if show_status and product.status != ProductStatus.ACTIVE:
-        lines.append(ctx.t(f"catalogue.status.{product.status}"))
+        lines.append(status_text(ctx, product.status))
         if product.moderation_reason and product.status in (
             ProductStatus.HIDDEN,
             ProductStatus.REMOVED,

@@ -1,0 +1,30 @@
+"""Reading what follows a command word: a number (`#12`), a person's name."""
+
+__all__ = ["NAME_LIMIT", "parse_id", "parse_member_ref", "parse_name"]
+
+NAME_LIMIT = 64
+ID_DIGITS = 9  # ids people type stay well inside a 32-bit integer
+
+
+def parse_id(rest: str) -> tuple[int | None, str]:
+    """`12 sisanya`, `#12` -> (12, "sisanya"); anything else -> (None, the text)."""
+    first, _, remainder = rest.strip().partition(" ")
+    number = first.removeprefix("#")
+    # isascii and isdigit: int() would accept `١٢` and refuse `²`
+    if number.isascii() and number.isdigit() and len(number) <= ID_DIGITS:
+        return int(number), remainder.strip()
+    return None, rest.strip()
+
+
+def parse_member_ref(rest: str) -> int | None:
+    """`#7` (how a member is named on a button) -> 7; anything else -> None."""
+    text = rest.strip()
+    if not text.startswith("#") or " " in text:
+        return None
+    number, _ = parse_id(text)
+    return number
+
+
+def parse_name(rest: str) -> str:
+    """A name as typed after a command: on one line, single-spaced, at most NAME_LIMIT long."""
+    return " ".join(rest.split())[:NAME_LIMIT]
