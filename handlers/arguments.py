@@ -1,9 +1,10 @@
-"""Reading what follows a command word: a number (`#12`), a person's name."""
+"""Reading what people type after a command word (`#12`, a name) or as an answer (skip)."""
 
-__all__ = ["NAME_LIMIT", "parse_id", "parse_member_ref", "parse_name"]
+__all__ = ["NAME_LIMIT", "SKIP_WORDS", "is_skip", "parse_id", "parse_member_ref", "parse_name"]
 
 NAME_LIMIT = 64
 ID_DIGITS = 9  # ids people type stay well inside a 32-bit integer
+SKIP_WORDS = {"lewati", "lewat", "skip", "-", "tidak ada", "gak ada", "nggak", "tidak", "no"}
 
 
 def parse_id(rest: str) -> tuple[int | None, str]:
@@ -28,3 +29,8 @@ def parse_member_ref(rest: str) -> int | None:
 def parse_name(rest: str) -> str:
     """A name as typed after a command: on one line, single-spaced, at most NAME_LIMIT long."""
     return " ".join(rest.split())[:NAME_LIMIT]
+
+
+def is_skip(text: str) -> bool:
+    """True for "lewati", "skip", "-" and friends: the answer to an optional question."""
+    return " ".join(text.casefold().split()).strip(" .!") in SKIP_WORDS

@@ -8,8 +8,7 @@ the coordinator as `posted_by`.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.arguments import NAME_LIMIT, parse_member_ref, parse_name
-from handlers.catalogue.fields import is_skip
+from handlers.arguments import NAME_LIMIT, is_skip, parse_member_ref, parse_name
 from handlers.catalogue.posting import begin_post
 from handlers.context import Context
 from handlers.flow import Flow

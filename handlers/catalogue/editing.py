@@ -10,16 +10,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from handlers.arguments import is_skip
 from handlers.catalogue.cards import product_card, product_label
 from handlers.catalogue.categories import CATEGORIES, category_name
 from handlers.catalogue.drafts import first_photo, notes_replies, set_text
-from handlers.catalogue.fields import (
-    cap_description,
-    cap_title,
-    category_from_text,
-    is_skip,
-    read_price,
-)
+from handlers.catalogue.fields import cap_description, cap_title, category_from_text
+from handlers.catalogue.pricing import read_price
 from handlers.commands import hint
 from handlers.context import Context
 from handlers.flow import Flow

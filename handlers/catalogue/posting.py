@@ -10,6 +10,7 @@ Both live in the conversation state, so a restart in the middle of a post loses 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from handlers.arguments import is_skip
 from handlers.catalogue.cards import product_card
 from handlers.catalogue.categories import category_name, suggest_category
 from handlers.catalogue.drafts import first_photo, limit_reply, notes_replies, publish
@@ -22,7 +23,8 @@ from handlers.catalogue.editing import (
     match_category,
     saved,
 )
-from handlers.catalogue.fields import cap_description, index_text, is_skip, read_post, read_price
+from handlers.catalogue.fields import cap_description, index_text, read_post
+from handlers.catalogue.pricing import read_price
 from handlers.context import Context
 from handlers.flow import Flow
 from handlers.i18n import rupiah

@@ -1,4 +1,9 @@
-"""Turn a seller's one-message product post into a title, a price and a description.
+"""Every reading of a price: a seller's post, an answer to "how much?", and what is doubtful.
+
+`parse_listing` splits a one-message post into title, price and description; `read_price`
+reads the answer to the price question; `doubtful_price` finds a clearly marked price
+Guyub will not store without asking (Rp0, over Rp1 miliar). All amounts are whole Rupiah,
+read through Decimal (never float), with one table of multipliers.
 
 UMKM sellers write prices every which way ("15rb", "Rp 15.000,-", "1,5jt", "50k aja kak")
 and mix them with weights, quantities, sizes and phone numbers. The parser is heuristic
@@ -11,11 +16,32 @@ Everything here is a pure function of its input; regexes are compiled at import.
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
+
+from handlers.arguments import is_skip
+
+__all__ = [
+    "ABSURD_PRICE",
+    "MAX_PRICE",
+    "MAX_SENSIBLE_PRICE",
+    "MIN_PRICE",
+    "ParsedListing",
+    "PriceAnswer",
+    "doubtful_price",
+    "parse_listing",
+    "parse_price",
+    "read_price",
+]
 
 MIN_PRICE = 100
 """Below Rp 100 nothing is sold; smaller numbers are sizes or counts."""
 MAX_PRICE = 10_000_000_000
 """Rp 10 miliar: anything above is an ID, a phone number or a typo, not a UMKM product."""
+MAX_SENSIBLE_PRICE = 1_000_000_000
+"""Rp1 miliar: no UMKM product costs more; such a number is a typo to ask about."""
+ABSURD_PRICE = 10**15
+"""Larger typed numbers are questioned as this amount, so the question stays short."""
+NO_PRICE_WORDS = {"nego", "harga nego", "tanya", "tanya penjual", "dm", "japri", "pm", "inbox"}
 
 _L = r"[^\W\d_]"  # one letter, any script
 _SP = r"[ \t]*"  # horizontal space only: a price never spans two lines
@@ -31,6 +57,9 @@ _MULTIPLIERS: dict[str, int] = {
     "juta": 1_000_000,
     "rupiah": 1,
     "idr": 1,
+    "m": 1_000_000_000,  # only after "Rp": "Rp 2 m"; alone, "2 m" is two metres
+    "miliar": 1_000_000_000,
+    "milyar": 1_000_000_000,
 }
 
 # One number with what may surround it: a currency prefix (Rp, Rp., IDR) or "@", the
@@ -208,23 +237,32 @@ def _mask_phones(text: str) -> str:
     return _PHONE_RE.sub(lambda m: "\0" * len(m.group()), text)
 
 
-def _to_number(raw: str) -> float | None:
+def _to_number(raw: str) -> Decimal | None:
     """Read "15.000", "1,5", "15.000,00" or "1.2" the way an Indonesian seller means it.
 
     A separator followed by exactly three digits groups thousands; one or two digits
     (or more than three after the only separator) after the last separator are decimals.
+    Decimal, not float: a run of 400 nines stays a (huge) number, never infinity.
     """
     parts = _SEPARATOR_RE.split(raw)
     if len(parts) == 1:
-        return float(raw)
+        return Decimal(raw)
     if len(parts[0]) <= 3 and all(len(part) == 3 for part in parts[1:]):
-        return float("".join(parts))
+        return Decimal("".join(parts))
     integer, fraction = parts[:-1], parts[-1]
     if len(integer) > 1 and (len(integer[0]) > 3 or any(len(p) != 3 for p in integer[1:])):
         return None  # "1.23.45": not a number anyone writes on purpose
     if len(integer) > 1 and len(fraction) > 2:
         return None
-    return float(f"{''.join(integer)}.{fraction}")
+    return Decimal(f"{''.join(integer)}.{fraction}")
+
+
+def _amount(raw: str, multiplier: str | None) -> int | None:
+    """Whole Rupiah for digits and an optional multiplier ("1,5" "jt"), at most ABSURD_PRICE."""
+    number = _to_number(raw.rstrip(".,"))
+    if number is None:
+        return None
+    return min(round(number * _MULTIPLIERS.get((multiplier or "").lower(), 1)), ABSURD_PRICE)
 
 
 def _is_grouped(raw: str) -> bool:
@@ -276,7 +314,7 @@ def _evaluate(match: re.Match[str], text: str) -> _Price | None:
             rank = 3
         else:
             return None
-    if not MIN_PRICE <= number <= MAX_PRICE:  # also keeps float("inf") away from round()
+    if not MIN_PRICE <= number <= MAX_PRICE:
         return None
     if _NOT_PRICE_BEFORE_RE.search(text, max(0, start - 24), start):
         return None
@@ -442,3 +480,60 @@ def parse_listing(text: str) -> ParsedListing:
     return ParsedListing(
         title=title, price=price.value if price else None, description="".join(chunks)
     )
+
+
+# --- Prices to question, and the answer to "how much?" ---------------------------------
+
+# A number that is clearly meant as a price: after Rp/IDR/"harga", or before rb/k/jt.
+_MARKED_PRICE_RE = re.compile(
+    r"(?:(?<![^\W\d_])(?:rp|idr|harga)\.?[ \t]*:?[ \t]*(?P<a>\d[\d.,]*)"
+    r"(?:[ \t]*(?P<am>rb|ribu|k|jt|juta|m|miliar|milyar)(?![^\W\d_]))?)"
+    r"|(?:(?<![\d.,])(?P<b>\d[\d.,]*)[ \t]*(?P<bm>rb|ribu|k|jt|juta|miliar|milyar)(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+_ZERO_PRICE_RE = re.compile(r"(?<![\w.,])0+(?:[.,]0+)*(?:[.,]-+)?[ \t]*$")
+
+
+@dataclass(frozen=True)
+class PriceAnswer:
+    """An answer to "what does it cost?": a price, "ask the seller", or nonsense."""
+
+    price: int | None = None
+    no_price: bool = False
+    doubtful: int | None = None
+
+    @property
+    def understood(self) -> bool:
+        return self.price is not None or self.no_price
+
+
+def doubtful_price(text: str) -> tuple[int, tuple[int, int]] | None:
+    """A clearly marked price outside what Guyub accepts, and where it is in `text`.
+
+    A bare 0 ending the first line ("Tahu 0") is a price of nothing, also asked about.
+    """
+    for match in _MARKED_PRICE_RE.finditer(text):
+        value = _amount(match["a"] or match["b"], match["am"] or match["bm"])
+        if value is not None and not MIN_PRICE <= value <= MAX_SENSIBLE_PRICE:
+            return value, match.span()
+    if zero := _ZERO_PRICE_RE.search(text.split("\n", 1)[0]):
+        return 0, zero.span()
+    return None
+
+
+def read_price(text: str) -> PriceAnswer:
+    """The answer to the price question: "15rb", "Rp 15.000", "15000", "nego" or "0"."""
+    answer = " ".join(text.casefold().split()).strip(" .!")
+    if answer in NO_PRICE_WORDS or is_skip(answer):
+        return PriceAnswer(no_price=True)
+    doubtful = doubtful_price(text)
+    if doubtful is not None:
+        return PriceAnswer(doubtful=doubtful[0])
+    price = parse_price(text) or parse_price(f"harga {text}")
+    if price is None and re.fullmatch(r"\d[\d.,]*", answer):
+        price = _amount(answer, None)
+    if price is None:
+        return PriceAnswer()
+    if not MIN_PRICE <= price <= MAX_SENSIBLE_PRICE:
+        return PriceAnswer(doubtful=price)
+    return PriceAnswer(price=price)
