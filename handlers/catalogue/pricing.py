@@ -161,7 +161,10 @@ _CHATTY = r"ya|yaa|yah|yuk|dong|deh|per|dari|normal"
 _EDGE_FILLER = rf"(?:{_TITLE_FILLER_RE.pattern}|(?<!{_L})(?:{_CHATTY})(?!{_L}))"
 # Punctuation outside the filler words is left for _trim, which keeps markup that wraps
 # the text ("50k aja, *renyah*" keeps its "*").
-_LEADING_FILLER_RE = re.compile(rf"^(?:[\W_]*{_EDGE_FILLER})+", re.IGNORECASE | re.VERBOSE)
+# A filler word right before a closing mark is wrapped text ("*promo*", "(promo)"), kept.
+_LEADING_FILLER_RE = re.compile(
+    rf"^(?:[\W_]*{_EDGE_FILLER}(?![*_~`\"'>)\]}}”»]))+", re.IGNORECASE | re.VERBOSE
+)
 _TRAILING_FILLER_RE = re.compile(rf"\s*(?:{_EDGE_FILLER}[\W_]*)+$", re.IGNORECASE | re.VERBOSE)
 
 # Where the product name ends when there is no price right after it: a comma, a
@@ -178,11 +181,11 @@ _EDGE_WINDOW = 120
 _SEPARATOR_RE = re.compile(r"[.,]")
 _CENTS_RE = re.compile(r"(?<=[.,][0-9]{3})[.,][0-9]{2}$")  # the ",00" of "45.000,00"
 
-_CLOSERS = {")": "(", "]": "["}
-_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "[", "}": "{", "”": "“", "»": "«"}
+_OPENERS = {opener: closer for closer, opener in _CLOSERS.items()}
 # Markup people type (WhatsApp *bold* _italic_ ~strike~ `mono`, HTML tags): kept at the
 # edges when it wraps text, so a title is stored exactly as typed and shown literally.
-_MARKUP_OPENERS = {"*": "*", "_": "_", "~": "~", "`": "`", "<": ">"}
+_MARKUP_OPENERS = {"*": "*", "_": "_", "~": "~", "`": "`", "<": ">", '"': '"'}
 _MARKUP_CLOSERS = {closer: opener for opener, closer in _MARKUP_OPENERS.items()}
 # Emoji are mostly "So"; ZWJ, tags and variation selectors glue emoji sequences together
 # ("Cf", "Mn"); keycaps use "Me". Skin tones are "Sk", like "`" and "^", which stay.
@@ -362,9 +365,10 @@ def parse_price(text: str) -> int | None:
     return price.value if price else None
 
 
-def _trim(text: str) -> str:
+def _trim(text: str, *, keep_end: bool = False) -> str:
     """Strip spaces and punctuation at both ends, keeping a "%" and balanced brackets or
-    markup ("(XL)", "<b>Keripik</b>", "*pedas*"); nothing is left without a letter or digit.
+    markup ("(XL)", "<b>Keripik</b>", "*pedas*", "{rasa}"); nothing is left without a
+    letter or digit. With `keep_end`, only spaces leave the end ("pedas!!" stays).
     """
     text = _SPACES_RE.sub(" ", text).strip()
     last = {closer: text.rfind(closer) for closer in (*_CLOSERS, *_MARKUP_CLOSERS)}
@@ -377,7 +381,7 @@ def _trim(text: str) -> str:
             break
         i += 1
     first = {opener: text.find(opener, i) for opener in (*_OPENERS, *_MARKUP_OPENERS)}
-    while j > i and not text[j - 1].isalnum():
+    while j > i and not keep_end and not text[j - 1].isalnum():
         ch = text[j - 1]
         if ch in _CLOSERS and 0 <= first[_CLOSERS[ch]] < j - 1:
             break
@@ -425,12 +429,16 @@ def _strip_trailing_filler(text: str) -> str:
 
 
 def _clean_description(text: str, touches_price_before: bool, touches_price_after: bool) -> str:
-    """Tidy one description piece, peeling filler off the edge that touched the price."""
+    """Tidy one description piece, peeling filler off the edge that touched the price.
+
+    What the seller wrote is kept as typed: only the words and marks joining it to the
+    price (", aja kak") go, and an end that does not touch the price keeps its marks.
+    """
     if touches_price_after and (lead := _LEADING_FILLER_RE.match(text)):
         text = text[lead.end() :]
     if touches_price_before:
         text = _strip_trailing_filler(text)
-    return _trim(text)
+    return _trim(text, keep_end=not touches_price_before)
 
 
 def parse_listing(text: str) -> ParsedListing:

@@ -372,3 +372,22 @@ def test_one_reader_gives_whole_rupiah_as_int() -> None:
         assert price is None or type(price) is int
     assert doubtful_price("Keripik Rp0") == (0, (8, 11))
     assert doubtful_price("Keripik 15rb") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("Keripik 15rb {rasa} pedas", "{rasa} pedas"),
+        ("Keripik 15rb *promo*", "*promo*"),
+        ("Keripik 15rb _x_", "_x_"),
+        ("Keripik 15rb (promo)", "(promo)"),
+        ('Keripik 15rb "promo" enak', '"promo" enak'),
+        ("Keripik 15rb {a} b {c}", "{a} b {c}"),
+        ("Keripik 15rb pedas!!!", "pedas!!!"),
+        ("Keripik 15rb aja kak *promo*", "*promo*"),
+        ("Keripik 15rb\n{rasa} pedas?", "{rasa} pedas?"),
+    ],
+)
+def test_the_description_keeps_what_follows_the_price_as_typed(text: str, description: str) -> None:
+    """Issue 9, finding 6: `{rasa}` lost its brace, `*promo*` the whole description."""
+    assert parse_listing(text) == ParsedListing("Keripik", 15_000, description)
