@@ -3,7 +3,7 @@
 Two flows, in the order a seller meets them:
 - `POST` gathers title, price (and, step by step, description, photo, category) in
   `PostData`; once title and price are known it makes a DRAFT product;
-- `REVIEW` shows the draft: publish, change one field, or cancel.
+- `REVIEW` (flow "product") shows the draft: publish, change one field, or cancel.
 Both live in the conversation state, so a restart in the middle of a post loses nothing.
 """
 
@@ -264,7 +264,7 @@ class ReviewData:
     field: EditField | None = None
 
 
-REVIEW = Flow("review", ReviewData)
+REVIEW = Flow("product", ReviewData)  # its buttons: `product:ok`, `product:edit:price`
 
 
 def _review(ctx: Context, product: Product) -> list[Reply]:

@@ -163,5 +163,5 @@ async def test_a_state_of_the_old_string_steps_is_forgotten_without_a_crash(
         state.flow, state.step, state.data = "product", "edit:price", {"product_id": 1}
         session.add(state)
         session.commit()
-    assert "belum paham" in await chat.text("Siti", "15rb")
+    assert "sudah tidak berlaku" in await chat.text("Siti", "15rb")
     assert "Rp15.000" in await chat.text("Siti", "JUAL Keripik pisang 15rb")

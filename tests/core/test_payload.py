@@ -15,7 +15,7 @@ class Field(StrEnum):
 @pytest.mark.parametrize(
     ("text", "parsed"),
     [
-        ("review:edit:price", Payload("review", "edit", "price")),
+        ("product:edit:price", Payload("product", "edit", "price")),
         ("join:yes", Payload("join", "yes")),
         ("post:category:food", Payload("post", "category", "food")),
         ("erase:no", Payload("erase", "no")),
@@ -36,7 +36,7 @@ def test_a_payload_parses_into_its_parts_and_back(text: str, parsed: Payload) ->
         "join:",
         ":yes",
         "Join:Yes",
-        "review:edit:price:extra",
+        "product:edit:price:extra",
         "review:edit:two words",
         "review:edit:" + "x" * 41,
         "join:yes\n",
@@ -47,7 +47,7 @@ def test_anything_else_is_no_payload(text: str | None) -> None:
 
 
 def test_the_argument_is_read_as_a_typed_value() -> None:
-    assert Payload("review", "edit", "price").arg_as(Field) is Field.PRICE
+    assert Payload("product", "edit", "price").arg_as(Field) is Field.PRICE
     assert Payload("review", "edit", "colour").arg_as(Field) is None
     assert Payload("review", "edit").arg_as(Field) is None
 
