@@ -31,6 +31,7 @@ __all__ = [
     "category_buttons",
     "edit_prompt",
     "manage_card",
+    "managed",
     "match_category",
     "saved",
     "start_edit",
@@ -195,7 +196,7 @@ def start_edit(ctx: Context, product: Product, field: EditField) -> Reply:
 @EDIT.step("value")
 async def value(msg: Incoming, ctx: Context, data: EditData) -> Sequence[Reply]:
     """The new value: saved, or the question again."""
-    product = _managed(ctx, data.product_id)
+    product = managed(ctx, data.product_id)
     if product is None:
         EDIT.end(ctx)
         return [ctx.reply("catalogue.not_found")]
@@ -211,7 +212,8 @@ def take_value(ctx: Context, msg: Incoming, product: Product, field: EditField) 
     return [*replies, *saved(ctx, product)]
 
 
-def _managed(ctx: Context, product_id: int) -> Product | None:
+def managed(ctx: Context, product_id: int) -> Product | None:
+    """A product of this member's community that they may manage (drafts included)."""
     if ctx.member is None or ctx.community is None:
         return None
     return find_product(

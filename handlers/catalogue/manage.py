@@ -12,14 +12,21 @@ from dataclasses import replace
 from handlers.arguments import parse_id
 from handlers.catalogue.cards import price_text, product_label, status_text
 from handlers.catalogue.drafts import limit_reply
-from handlers.catalogue.editing import EditField, manage_card, start_edit, take_value, touch
+from handlers.catalogue.editing import (
+    EditField,
+    manage_card,
+    managed,
+    start_edit,
+    take_value,
+    touch,
+)
 from handlers.catalogue.lookup import is_page_number
 from handlers.commands import hint
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.models import Member, Product, ProductStatus
-from storage.products import find_product, managed_products
+from storage.products import managed_products
 
 LIST_PAGE = 10
 YES_WORDS = {"ya", "yes", "ok", "y"}
@@ -33,13 +40,7 @@ TYPED = re.compile(
 
 def owned(ctx: Context, product_id: int) -> Product | None:
     """A product this member manages, in their community (never a draft or removed one)."""
-    assert ctx.member is not None and ctx.community is not None
-    product = find_product(
-        session=ctx.session,
-        community_id=ctx.community.id or 0,
-        product_id=product_id,
-        manager_id=ctx.member.id,
-    )
+    product = managed(ctx, product_id)
     if product is None or product.status in (ProductStatus.DRAFT, ProductStatus.REMOVED):
         return None
     return product

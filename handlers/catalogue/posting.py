@@ -20,6 +20,7 @@ from handlers.catalogue.editing import (
     apply_edit,
     category_buttons,
     edit_prompt,
+    managed,
     match_category,
     saved,
 )
@@ -31,7 +32,7 @@ from handlers.i18n import rupiah
 from handlers.messages import Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.models import Member, Product, ProductStatus
-from storage.products import create_product, delete_drafts, find_product
+from storage.products import create_product, delete_drafts
 
 __all__ = ["POST", "REVIEW", "begin_post"]
 
@@ -279,21 +280,10 @@ def _review(ctx: Context, product: Product) -> list[Reply]:
     return [product_card(ctx, product, heading=heading, buttons=buttons)]
 
 
-def _draft(ctx: Context, data: ReviewData) -> Product | None:
-    if ctx.member is None or ctx.community is None:
-        return None
-    return find_product(
-        session=ctx.session,
-        community_id=ctx.community.id or 0,
-        product_id=data.product_id,
-        manager_id=ctx.member.id,
-    )
-
-
 @REVIEW.step("review")
 async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Reply]:
     """The seller looks at the draft: publish, change something, or cancel."""
-    product = _draft(ctx, data)
+    product = managed(ctx, data.product_id)
     if product is None:
         REVIEW.end(ctx)
         return [ctx.reply("catalogue.not_found")]
@@ -322,7 +312,7 @@ async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Repl
 @REVIEW.step("edit")
 async def edit(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Reply]:
     """The new value of the field chosen on the review card; then the card again."""
-    product = _draft(ctx, data)
+    product = managed(ctx, data.product_id)
     if product is None or data.field is None:
         REVIEW.end(ctx)
         return [ctx.reply("catalogue.not_found")]
