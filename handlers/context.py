@@ -79,7 +79,10 @@ class Context:
         return Button(label=self.t(key, **values), payload=payload)
 
     def start_flow(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
-        """Enter (or move within) a multi-step flow; stored, so it survives restarts."""
+        """Enter (or move within) a multi-step flow; stored, so it survives restarts.
+
+        Features declare flows with `handlers.flow.Flow`, which calls this with typed data.
+        """
         self.state.flow, self.state.step = flow, step
         self.state.data = dict(data or {})
 
