@@ -1,9 +1,19 @@
 """Reading what people type after a command word (`#12`, a name) or as an answer (skip)."""
 
-__all__ = ["NAME_LIMIT", "SKIP_WORDS", "is_skip", "parse_id", "parse_member_ref", "parse_name"]
+__all__ = [
+    "NAME_LIMIT",
+    "SKIP_WORDS",
+    "is_page_number",
+    "is_skip",
+    "parse_id",
+    "parse_member_ref",
+    "parse_name",
+]
 
 NAME_LIMIT = 64
 ID_DIGITS = 9  # ids people type stay well inside a 32-bit integer
+MAX_PAGE_DIGITS = 6
+"""A million pages is more than any list has; longer numbers would overflow SQL."""
 SKIP_WORDS = {"lewati", "lewat", "skip", "-", "tidak ada", "gak ada", "nggak", "tidak", "no"}
 
 
@@ -15,6 +25,11 @@ def parse_id(rest: str) -> tuple[int | None, str]:
     if number.isascii() and number.isdigit() and len(number) <= ID_DIGITS:
         return int(number), remainder.strip()
     return None, rest.strip()
+
+
+def is_page_number(word: str) -> bool:
+    """True for "2" or "15" (as in `@2`): plain digits (not "²" or "١"), short enough for OFFSET."""
+    return word.isascii() and word.isdigit() and len(word) <= MAX_PAGE_DIGITS
 
 
 def parse_member_ref(rest: str) -> int | None:

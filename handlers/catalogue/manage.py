@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handlers.arguments import parse_id
+from handlers.arguments import is_page_number, parse_id
 from handlers.catalogue.cards import price_text, product_label, status_text
 from handlers.catalogue.drafts import limit_reply
 from handlers.catalogue.editing import (
@@ -20,7 +20,6 @@ from handlers.catalogue.editing import (
     take_value,
     touch,
 )
-from handlers.catalogue.lookup import is_page_number
 from handlers.commands import hint
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
