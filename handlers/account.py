@@ -1,8 +1,11 @@
 """The person's account: linking a second chat app, erasing data, promoting coordinators."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from handlers.context import Context
+from handlers.arguments import parse_name
+from handlers.context import Context, in_language_of
+from handlers.flow import Flow
 from handlers.labels import CHANNEL_TEXT
 from handlers.linking import check_link_code
 from handlers.messages import Incoming, Reply
@@ -18,7 +21,13 @@ from storage.communities import (
 )
 from storage.models import Community, Member, Role
 
-ERASE_FLOW = "erase"
+
+@dataclass
+class EraseData:
+    """Nothing to remember: the flow only waits for the confirmation button."""
+
+
+ERASE = Flow("erase", EraseData)
 
 
 @REGISTRY.command(
@@ -74,21 +83,24 @@ async def erase(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         ctx.session.delete(ctx.identity)
         ctx.erased = True
         return [ctx.reply("erase.guest_done")]
-    ctx.start_flow(ERASE_FLOW, "confirm")
+    ERASE.start(ctx, "confirm", EraseData())
     return [
         ctx.reply(
             "erase.confirm",
             community=ctx.community.name,
-            buttons=[ctx.button("erase.yes", "erase:yes"), ctx.button("common.cancel", "erase:no")],
+            buttons=[
+                ERASE.button(ctx, "erase.yes", "yes"),
+                ERASE.button(ctx, "common.cancel", "no"),
+            ],
         )
     ]
 
 
-@REGISTRY.flow(ERASE_FLOW)
-async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+@ERASE.step("confirm")
+async def confirm(msg: Incoming, ctx: Context, data: EraseData) -> Sequence[Reply]:
     """Only the confirmation button (or its number) erases; anything else keeps the data."""
-    ctx.end_flow()
-    if msg.payload != "erase:yes" or ctx.member is None:
+    ERASE.end(ctx)
+    if not ERASE.pressed(msg, "yes") or ctx.member is None:
         return [ctx.reply("erase.kept")]
     lang = ctx.lang
     orphaned = erase_member(session=ctx.session, member=ctx.member)
@@ -107,7 +119,7 @@ async def erase_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """A coordinator makes another member of the same community a coordinator."""
     assert ctx.community is not None
-    name = rest.strip()[:64]
+    name = parse_name(rest)
     if not name:
         return [ctx.reply("promote.usage")]
     found = find_members(
@@ -122,14 +134,6 @@ async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
         return [ctx.reply("promote.already", name=member.display_name)]
     promote(member=member, role=Role.COORDINATOR, now=ctx.now)
     ctx.session.add(member)
-    ctx.notify(
-        member.id or 0, Reply(text=_in(member, "promote.notice", community=ctx.community.name))
-    )
+    theirs = in_language_of(ctx, member)
+    ctx.notify(member.id or 0, theirs.reply("promote.notice", community=ctx.community.name))
     return [ctx.reply("promote.done", name=member.display_name, community=ctx.community.name)]
-
-
-def _in(member: Member, key: str, **values: object) -> str:
-    """A text in another member's language, for notices."""
-    from handlers.i18n import t
-
-    return t(member.language, key, **values)

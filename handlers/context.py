@@ -1,7 +1,7 @@
 """What a handler knows about the message it answers, and the helpers it answers with."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from handlers.messages import Button, Reply
 from storage.media import MediaStore
 from storage.models import ChannelIdentity, Community, ConversationState, Member, Role
 
-__all__ = ["ROLE_RANK", "Context", "Options", "has_role"]
+__all__ = ["ROLE_RANK", "Context", "Options", "has_role", "in_language_of"]
 
 ROLE_RANK = {Role.MEMBER: 0, Role.SELLER: 1, Role.COORDINATOR: 2}
 
@@ -79,7 +79,10 @@ class Context:
         return Button(label=self.t(key, **values), payload=payload)
 
     def start_flow(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
-        """Enter (or move within) a multi-step flow; stored, so it survives restarts."""
+        """Enter (or move within) a multi-step flow; stored, so it survives restarts.
+
+        Features declare flows with `handlers.flow.Flow`, which calls this with typed data.
+        """
         self.state.flow, self.state.step = flow, step
         self.state.data = dict(data or {})
 
@@ -101,3 +104,8 @@ class Context:
                 documents=reply.documents,
             )
         )
+
+
+def in_language_of(ctx: Context, member: Member) -> Context:
+    """The same context speaking another member's language, for notices to them."""
+    return replace(ctx, lang=member.language)

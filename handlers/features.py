@@ -14,6 +14,7 @@ FEATURES = (
     "handlers.mydata",
     "handlers.catalogue.posting",
     "handlers.catalogue.manage",
+    "handlers.catalogue.editing",
     "handlers.catalogue.browse",
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",

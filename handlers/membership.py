@@ -1,9 +1,11 @@
 """Joining a community by invite code, the menu, and choosing a language."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from handlers.commands import menu_lines
 from handlers.context import Context
+from handlers.flow import Flow
 from handlers.i18n import normalize_language
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
@@ -11,7 +13,18 @@ from handlers.registry import REGISTRY
 from storage.communities import get_community_by_invite, join_community
 from storage.models import Community
 
-JOIN_FLOW = "join"
+AGREE_WORDS = {"setuju", "ya", "yes", "ok", "agree"}
+DECLINE_WORDS = {"tidak", "no"}
+
+
+@dataclass
+class JoinData:
+    """The community whose invite code the person sent, waiting for their consent."""
+
+    community_id: int
+
+
+JOIN = Flow("join", JoinData)
 
 
 @REGISTRY.command("start", slash=("start",), bare=(), role=None, listed=False)
@@ -40,7 +53,7 @@ async def join(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     community = get_community_by_invite(session=ctx.session, invite_code=code)
     if community is None:
         return [ctx.reply("join.unknown_code", code=code)]
-    ctx.start_flow(JOIN_FLOW, "consent", {"community_id": community.id})
+    JOIN.start(ctx, "consent", JoinData(community_id=community.id or 0))
     return [_consent_question(ctx, community)]
 
 
@@ -48,24 +61,24 @@ def _consent_question(ctx: Context, community: Community) -> Reply:
     return ctx.reply(
         "join.consent",
         community=community.name,
-        buttons=[ctx.button("join.agree", "join:yes"), ctx.button("common.cancel", "join:no")],
+        buttons=[JOIN.button(ctx, "join.agree", "yes"), JOIN.button(ctx, "common.cancel", "no")],
     )
 
 
-@REGISTRY.flow(JOIN_FLOW)
-async def join_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+@JOIN.step("consent")
+async def consent(msg: Incoming, ctx: Context, data: JoinData) -> Sequence[Reply]:
     """The consent answer: only `Setuju` creates the member."""
-    community = ctx.session.get(Community, ctx.state.data.get("community_id"))
+    community = ctx.session.get(Community, data.community_id)
     if community is None:
-        ctx.end_flow()
+        JOIN.end(ctx)
         return [ctx.reply("join.need_code")]
-    answer = (msg.payload or msg.text).strip().casefold()
-    if answer in {"join:no", "tidak", "no"}:
-        ctx.end_flow()
+    typed = "" if msg.payload else msg.text.strip().casefold()
+    if JOIN.pressed(msg, "no") or typed in DECLINE_WORDS:
+        JOIN.end(ctx)
         return [ctx.reply("join.declined")]
-    if answer not in {"join:yes", "setuju", "ya", "yes", "ok", "agree"}:
+    if not (JOIN.pressed(msg, "yes") or typed in AGREE_WORDS):
         return [_consent_question(ctx, community)]
-    ctx.end_flow()
+    JOIN.end(ctx)
     phone = to_e164(msg.address) if msg.channel == "whatsapp" else None
     language = ctx.identity.language or normalize_language(msg.language_hint) or community.language
     member = join_community(

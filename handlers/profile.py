@@ -1,15 +1,17 @@
 """A member's profile: name, business name, area, number, and how buyers reach them."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from handlers.context import Context
+from handlers.flow import Flow
 from handlers.labels import CHANNEL_TEXT, ROLE_TEXT
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
 from storage.communities import identities_of
 
-PROFILE_FLOW = "profile"
 TEXT_LIMIT = 64
 FIELDS = {
     "nama": "name",
@@ -31,12 +33,33 @@ FIELDS = {
     "kontak": "contact",
     "contact": "contact",
 }
-ASK_TEXT = {
-    "name": "profile.ask.name",
-    "business": "profile.ask.business",
-    "area": "profile.ask.area",
-    "phone": "profile.ask.phone",
+
+
+class Asked(StrEnum):
+    """The profile fields Guyub can ask for in a second message."""
+
+    NAME = "name"
+    BUSINESS = "business"
+    AREA = "area"
+    PHONE = "phone"
+
+
+QUESTIONS = {
+    Asked.NAME: "profile.ask.name",
+    Asked.BUSINESS: "profile.ask.business",
+    Asked.AREA: "profile.ask.area",
+    Asked.PHONE: "profile.ask.phone",
 }
+
+
+@dataclass
+class ProfileData:
+    """Which field the next message is the value of."""
+
+    field: Asked
+
+
+PROFILE = Flow("profile", ProfileData)
 
 
 @REGISTRY.command(
@@ -58,44 +81,45 @@ async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         return _saved(ctx)
     if field == "contact":
         return _set_contact(ctx, value.strip().lower())
+    asked = Asked(field)
     if not value.strip():
-        ctx.start_flow(PROFILE_FLOW, field)
-        return [ctx.reply(ASK_TEXT[field], count=TEXT_LIMIT)]
-    return _set_field(ctx, field, value)
+        PROFILE.start(ctx, "value", ProfileData(asked))
+        return [ctx.reply(QUESTIONS[asked], count=TEXT_LIMIT)]
+    return _set_field(ctx, asked, value)
 
 
-@REGISTRY.flow(PROFILE_FLOW)
-async def profile_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+@PROFILE.step("value")
+async def value(msg: Incoming, ctx: Context, data: ProfileData) -> Sequence[Reply]:
     """The value for the field asked about."""
-    return _set_field(ctx, ctx.state.step or "name", msg.text)
+    return _set_field(ctx, data.field, msg.text)
 
 
-def _set_field(ctx: Context, field: str, value: str) -> Sequence[Reply]:
+def _set_field(ctx: Context, field: Asked, value: str) -> Sequence[Reply]:
     member = ctx.member
     assert member is not None
     value = " ".join(value.split())
     if not value:
-        ctx.start_flow(PROFILE_FLOW, field)
+        PROFILE.start(ctx, "value", ProfileData(field))
         return [ctx.reply("profile.invalid_text")]
-    if field == "phone":
+    if field == Asked.PHONE:
         phone = to_e164(value)
         if phone is None:
-            ctx.start_flow(PROFILE_FLOW, field)
+            PROFILE.start(ctx, "value", ProfileData(field))
             return [ctx.reply("profile.invalid_phone", value=value[:32])]
         member.phone = phone
-        ctx.end_flow()
+        PROFILE.end(ctx)
         return _saved(ctx)
     notes = []
     if len(value) > TEXT_LIMIT:
         value = value[:TEXT_LIMIT].rstrip()
         notes.append(ctx.reply("profile.truncated", count=TEXT_LIMIT))
-    if field == "name":
+    if field == Asked.NAME:
         member.display_name = value
-    elif field == "business":
+    elif field == Asked.BUSINESS:
         member.business_name = value
     else:
         member.area = value
-    ctx.end_flow()
+    PROFILE.end(ctx)
     return [*notes, *_saved(ctx)]
 
 

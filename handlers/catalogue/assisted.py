@@ -6,20 +6,29 @@ the coordinator as `posted_by`.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from handlers.catalogue.drafts import begin_post
-from handlers.catalogue.fields import is_skip
+from handlers.arguments import NAME_LIMIT, is_skip, parse_member_ref, parse_name
+from handlers.catalogue.posting import begin_post
 from handlers.context import Context
+from handlers.flow import Flow
 from handlers.messages import Button, Incoming, Reply
 from handlers.phones import mask_phone, to_e164
 from handlers.registry import REGISTRY
 from storage.communities import find_members
 from storage.models import Member, Role
 
-ASSIST_FLOW = "assist"
-NAME_LIMIT = 64
 YES_WORDS = {"ya", "yes", "ok", "buat", "create"}
+
+
+@dataclass
+class AssistData:
+    """The name the coordinator typed for the new assisted member."""
+
+    name: str
+
+
+ASSIST = Flow("assist", AssistData)
 
 
 @REGISTRY.command(
@@ -31,11 +40,11 @@ YES_WORDS = {"ya", "yes", "ok", "buat", "create"}
 async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/jualuntuk NAMA`: post for an existing member, or for a new assisted one."""
     assert ctx.community is not None
-    name = " ".join(rest.split())[:NAME_LIMIT]
+    name = parse_name(rest)
     if not name:
         return [ctx.reply("catalogue.assist.usage")]
-    if name.startswith("#") and name[1:].isascii() and name[1:].isdigit() and len(name) <= 10:
-        member = ctx.session.get(Member, int(name[1:]))
+    if (member_id := parse_member_ref(name)) is not None:
+        member = ctx.session.get(Member, member_id)
         found = [member] if member and member.community_id == ctx.community.id else []
     else:
         found = find_members(
@@ -49,10 +58,10 @@ async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     if len(found) > 1:
         buttons = [Button(_who(m)[:40], f"/jualuntuk #{m.id}") for m in found[:8]]
         return [ctx.reply("catalogue.assist.which", name=name, buttons=buttons)]
-    ctx.start_flow(ASSIST_FLOW, "create", {"name": name})
+    ASSIST.start(ctx, "create", AssistData(name))
     buttons = [
-        ctx.button("catalogue.button.create_member", "assist:create"),
-        ctx.button("common.cancel", "assist:no"),
+        ASSIST.button(ctx, "catalogue.button.create_member", "create"),
+        ASSIST.button(ctx, "common.cancel", "no"),
     ]
     return [ctx.reply("catalogue.assist.create", name=name, buttons=buttons)]
 
@@ -70,26 +79,30 @@ def _post_for(ctx: Context, seller: Member) -> list[Reply]:
     return [intro, *begin_post(ctx, seller, "", None, guided=True)]
 
 
-@REGISTRY.flow(ASSIST_FLOW)
-async def assist_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
-    """Creating the assisted member: confirm the name, then an optional phone number."""
-    data: dict[str, Any] = dict(ctx.state.data)
-    answer = (msg.payload or msg.text).strip()
-    if ctx.state.step == "create":
-        if answer == "assist:no":
-            ctx.end_flow()
-            return [ctx.reply("flow.cancelled")]
-        if answer != "assist:create" and answer.casefold() not in YES_WORDS:
-            return [ctx.reply("catalogue.assist.create_again", name=data.get("name", ""))]
-        ctx.start_flow(ASSIST_FLOW, "phone", data)
-        skip = [ctx.button("catalogue.button.skip", "product:skip")]
-        return [ctx.reply("catalogue.assist.ask_phone", name=data.get("name", ""), buttons=skip)]
-    phone = None
-    if answer != "product:skip" and not is_skip(answer):
-        phone = to_e164(answer)
-        if phone is None:
-            return [ctx.reply("catalogue.assist.bad_phone", value=answer[:32])]
-    return _post_for(ctx, _assisted_member(ctx, str(data.get("name", "")), phone))
+@ASSIST.step("create")
+async def create(msg: Incoming, ctx: Context, data: AssistData) -> Sequence[Reply]:
+    """Confirm creating a member of that name."""
+    if ASSIST.pressed(msg, "no"):
+        ASSIST.end(ctx)
+        return [ctx.reply("flow.cancelled")]
+    typed = "" if msg.payload else msg.text.strip().casefold()
+    if not ASSIST.pressed(msg, "create") and typed not in YES_WORDS:
+        return [ctx.reply("catalogue.assist.create_again", name=data.name)]
+    ASSIST.start(ctx, "phone", data)
+    skip = [ASSIST.button(ctx, "catalogue.button.skip", "skip")]
+    return [ctx.reply("catalogue.assist.ask_phone", name=data.name, buttons=skip)]
+
+
+@ASSIST.step("phone")
+async def phone(msg: Incoming, ctx: Context, data: AssistData) -> Sequence[Reply]:
+    """The new member's phone number, or Lewati."""
+    typed = "" if msg.payload else msg.text.strip()
+    number = None
+    if not ASSIST.pressed(msg, "skip") and not is_skip(typed):
+        number = to_e164(typed)
+        if number is None:
+            return [ctx.reply("catalogue.assist.bad_phone", value=typed[:32])]
+    return _post_for(ctx, _assisted_member(ctx, data.name, number))
 
 
 def _assisted_member(ctx: Context, name: str, phone: str | None) -> Member:

@@ -6,11 +6,12 @@ carry the query (`/cari @2 keripik`), so they work on every channel and after a 
 
 from collections.abc import Sequence
 
+from handlers.arguments import is_page_number
 from handlers.catalogue.cards import product_cards
 from handlers.catalogue.categories import CATEGORIES, category_name
 from handlers.catalogue.drafts import hint
 from handlers.catalogue.fields import category_from_text, search_words
-from handlers.catalogue.lookup import Page, category_page, is_page_number, search_page
+from handlers.catalogue.lookup import Page, category_page, search_page
 from handlers.context import Context, has_role
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY

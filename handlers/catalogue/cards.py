@@ -24,14 +24,14 @@ LIST_DESCRIPTION_LIMIT = 300
 """Search and catalogue cards show the start of long descriptions (photo captions are short)."""
 
 
-def status_text(ctx: Context, product: Product) -> str:
-    """The product's status in words, in this person's language."""
-    return ctx.t(STATUS_TEXT[product.status])
-
-
 def price_text(ctx: Context, price: int | None) -> str:
     """`Rp15.000`, or "tanya penjual" when the seller gave no price."""
     return rupiah(price) if price is not None else ctx.t("catalogue.card.no_price")
+
+
+def status_text(ctx: Context, status: str) -> str:
+    """A product status in the person's language ("habis", "sold out")."""
+    return ctx.t(STATUS_TEXT[ProductStatus(status)])
 
 
 def product_label(product: Product) -> str:
@@ -103,7 +103,7 @@ def product_card(
     lines.append(_seller_line(ctx, seller))
     lines.append(ctx.t("catalogue.card.recommendations", count=recommendations))
     if show_status and product.status != ProductStatus.ACTIVE:
-        lines.append(status_text(ctx, product))
+        lines.append(status_text(ctx, product.status))
         if product.moderation_reason and product.status in (
             ProductStatus.HIDDEN,
             ProductStatus.REMOVED,

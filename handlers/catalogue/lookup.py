@@ -8,11 +8,9 @@ from handlers.catalogue.fields import search_words
 from storage.models import Product
 from storage.products import list_category, search_products
 
-__all__ = ["PAGE_SIZE", "Page", "category_page", "is_page_number", "search_page"]
+__all__ = ["PAGE_SIZE", "Page", "category_page", "search_page"]
 
 PAGE_SIZE = 5
-MAX_PAGE_DIGITS = 6
-"""A million pages is more than any catalogue has; longer numbers would overflow SQL."""
 
 
 @dataclass(frozen=True)
@@ -22,11 +20,6 @@ class Page:
     products: list[Product]
     number: int
     has_next: bool
-
-
-def is_page_number(word: str) -> bool:
-    """True for "2" or "15": plain digits (not "²" or "١"), short enough for OFFSET."""
-    return word.isascii() and word.isdigit() and len(word) <= MAX_PAGE_DIGITS
 
 
 def _page(rows: list[Product], number: int) -> Page:

@@ -9,15 +9,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from handlers.arguments import is_page_number, parse_id
 from handlers.catalogue.cards import price_text, product_label, status_text
-from handlers.catalogue.drafts import hint, limit_reply
-from handlers.catalogue.editing import apply_edit, manage_card, start_edit, touch
-from handlers.catalogue.lookup import is_page_number
+from handlers.catalogue.drafts import limit_reply
+from handlers.catalogue.editing import (
+    EditField,
+    manage_card,
+    managed,
+    start_edit,
+    take_value,
+    touch,
+)
+from handlers.commands import hint
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.models import Member, Product, ProductStatus
-from storage.products import find_product, managed_products
+from storage.products import managed_products
 
 LIST_PAGE = 10
 YES_WORDS = {"ya", "yes", "ok", "y"}
@@ -33,30 +41,9 @@ TYPED = re.compile(
 )
 
 
-def parse_id(rest: str) -> tuple[int | None, str]:
-    """`12 sisanya`, `#12` -> (12, rest); anything else -> (None, text)."""
-    first, _, remainder = rest.strip().partition(" ")
-    number = first.removeprefix("#")
-    if number.isascii() and number.isdigit() and len(number) <= 9:
-        return int(number), remainder.strip()
-    return None, rest.strip()
-
-
-def typed_hint(ctx: Context, key: str) -> str:
-    """`/ada` on Telegram, `ADA` elsewhere: the typed forms `typed_status` understands."""
-    command = hint(ctx, key)
-    return command if ctx.identity.channel == "telegram" else command.lstrip("/").upper()
-
-
 def owned(ctx: Context, product_id: int) -> Product | None:
     """A product this member manages, in their community (never a draft or removed one)."""
-    assert ctx.member is not None and ctx.community is not None
-    product = find_product(
-        session=ctx.session,
-        community_id=ctx.community.id or 0,
-        product_id=product_id,
-        manager_id=ctx.member.id,
-    )
+    product = managed(ctx, product_id)
     if product is None or product.status in (ProductStatus.DRAFT, ProductStatus.REMOVED):
         return None
     return product
@@ -107,7 +94,7 @@ def _list(ctx: Context, page: int) -> Reply:
     lines = [ctx.t("catalogue.mine.header", limit=ctx.community.max_active_products)]
     buttons = []
     for product in rows[:LIST_PAGE]:
-        status = status_text(ctx, product)
+        status = status_text(ctx, product.status)
         line = f"{product_label(product)} — {price_text(ctx, product.price)} — {status}"
         if product.seller_id != ctx.member.id:
             seller = ctx.session.get(Member, product.seller_id)
@@ -134,7 +121,7 @@ async def sold_out(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         return [ctx.reply("catalogue.cannot_change", product=product_label(product))]
     product.status = ProductStatus.SOLD_OUT
     touch(ctx, product)
-    available = f"{typed_hint(ctx, 'available')} {product.id}"
+    available = f"{hint(ctx, 'available', typed=True)} {product.id}"
     return [
         ctx.reply("catalogue.marked_sold_out", product=product_label(product), available=available)
     ]
@@ -197,7 +184,7 @@ async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
 )
 async def edit_price(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahharga 12 20rb` at once, or `/ubahharga 12` to be asked."""
-    return _edit(ctx, msg, rest, "price")
+    return _edit(ctx, msg, rest, EditField.PRICE, "catalogue.usage.edit_price")
 
 
 @REGISTRY.command(
@@ -209,18 +196,18 @@ async def edit_price(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 )
 async def edit_description(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/ubahketerangan 12 Isi 10 bungkus` at once, or `/ubahketerangan 12` to be asked."""
-    return _edit(ctx, msg, rest, "description")
+    return _edit(ctx, msg, rest, EditField.DESCRIPTION, "catalogue.usage.edit_description")
 
 
-def _edit(ctx: Context, msg: Incoming, rest: str, field: str) -> list[Reply]:
-    product, value, problem = _lookup(ctx, rest, EDIT_USAGE[field])
+def _edit(ctx: Context, msg: Incoming, rest: str, field: EditField, usage: str) -> list[Reply]:
+    product, value, problem = _lookup(ctx, rest, usage)
     if product is None:
         return problem
-    replies = start_edit(ctx, product, field)
+    question = start_edit(ctx, product, field)
     if not value:
-        return replies
+        return [question]
     # Inside the edit flow, so a questioned or unreadable value is answered in the next message.
-    return apply_edit(ctx, replace(msg, text=value, payload=None, media=()), product, field)
+    return take_value(ctx, replace(msg, text=value, payload=None, media=()), product, field)
 
 
 @REGISTRY.fallback(60)

@@ -4,40 +4,50 @@ The seller always hears why (a notice through the outbox, in their own language)
 """
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass
+from enum import StrEnum
 
+from handlers.arguments import parse_id
 from handlers.catalogue.cards import product_card, product_label, status_text
-from handlers.catalogue.drafts import hint, in_language_of
-from handlers.catalogue.manage import parse_id
-from handlers.context import Context
+from handlers.commands import hint
+from handlers.context import Context, in_language_of
+from handlers.flow import Flow
 from handlers.messages import Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.models import Product, ProductStatus, Role
 from storage.products import caretaker, find_product, pending_products
 
-MODERATE_FLOW = "moderate"
 REASON_LIMIT = 300
 ON_WORDS = {"on", "ya", "yes", "aktif", "nyala", "hidup", "1"}
 OFF_WORDS = {"off", "tidak", "no", "mati", "nonaktif", "0"}
 
 
-class Action(NamedTuple):
-    """What a moderation action does, and the texts that say it was done."""
+class Action(StrEnum):
+    """What a coordinator does to a product, always with a reason for the seller."""
+
+    HIDE = "hide"
+    REMOVE = "remove"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which statuses an action applies to, the status it sets, and its two texts."""
 
     applies_to: tuple[ProductStatus, ...]
     sets: ProductStatus
-    done_key: str  # to the coordinator
     notice_key: str  # to the seller
+    done_key: str  # to the coordinator
 
 
 ACTIONS = {
-    "hide": Action(
+    Action.HIDE: Rule(
         (ProductStatus.ACTIVE, ProductStatus.SOLD_OUT, ProductStatus.PENDING_APPROVAL),
         ProductStatus.HIDDEN,
-        "catalogue.mod.hidden_done",
         "catalogue.mod.hidden_notice",
+        "catalogue.mod.hidden_done",
     ),
-    "remove": Action(
+    Action.REMOVE: Rule(
         (
             ProductStatus.ACTIVE,
             ProductStatus.SOLD_OUT,
@@ -45,16 +55,27 @@ ACTIONS = {
             ProductStatus.HIDDEN,
         ),
         ProductStatus.REMOVED,
-        "catalogue.mod.removed_done",
         "catalogue.mod.removed_notice",
+        "catalogue.mod.removed_done",
     ),
-    "reject": Action(
+    Action.REJECT: Rule(
         (ProductStatus.PENDING_APPROVAL,),
         ProductStatus.REMOVED,
-        "catalogue.mod.rejected_done",
         "catalogue.mod.rejected_notice",
+        "catalogue.mod.rejected_done",
     ),
 }
+
+
+@dataclass
+class ModerateData:
+    """The action waiting for its reason, and on which product."""
+
+    action: Action
+    product_id: int
+
+
+MODERATE = Flow("moderate", ModerateData)
 
 
 def _product(ctx: Context, rest: str) -> tuple[Product | None, str, list[Reply]]:
@@ -78,43 +99,45 @@ def _tell_seller(ctx: Context, product: Product, key: str, **values: object) -> 
     ctx.notify(member.id or 0, Reply(text=theirs.t(key, product=product_label(product), **values)))
 
 
-def _moderate(ctx: Context, action: str, rest: str) -> list[Reply]:
+def _moderate(ctx: Context, action: Action, rest: str) -> list[Reply]:
     product, reason, problem = _product(ctx, rest)
     if product is None:
         return problem
     if product.status not in ACTIONS[action].applies_to:
-        status = status_text(ctx, product)
-        return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
+        return [_not_now(ctx, product)]
     if not reason.strip():
-        ctx.start_flow(MODERATE_FLOW, "reason", {"action": action, "product_id": product.id})
+        MODERATE.start(ctx, "reason", ModerateData(action, product.id or 0))
         return [ctx.reply("catalogue.mod.ask_reason", product=product_label(product))]
     return _apply(ctx, action, product, reason)
 
 
-def _apply(ctx: Context, action: str, product: Product, reason: str) -> list[Reply]:
-    done = ACTIONS[action]
+def _not_now(ctx: Context, product: Product) -> Reply:
+    status = status_text(ctx, product.status)
+    return ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)
+
+
+def _apply(ctx: Context, action: Action, product: Product, reason: str) -> list[Reply]:
+    rule = ACTIONS[action]
     reason = " ".join(reason.split())[:REASON_LIMIT]
-    product.status, product.moderation_reason, product.updated_at = done.sets, reason, ctx.now
+    product.status, product.moderation_reason, product.updated_at = rule.sets, reason, ctx.now
     ctx.session.add(product)
-    _tell_seller(ctx, product, done.notice_key, reason=reason)
-    return [ctx.reply(done.done_key, product=product_label(product))]
+    _tell_seller(ctx, product, rule.notice_key, reason=reason)
+    return [ctx.reply(rule.done_key, product=product_label(product))]
 
 
-@REGISTRY.flow(MODERATE_FLOW)
-async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
+@MODERATE.step("reason")
+async def reason(msg: Incoming, ctx: Context, data: ModerateData) -> Sequence[Reply]:
     """The reason a coordinator gives for hiding, removing or rejecting a product."""
-    data = ctx.state.data
-    action, reason = str(data.get("action")), msg.text.strip()
-    if not reason or msg.payload or action not in ACTIONS:
+    typed = msg.text.strip()
+    if not typed or msg.payload:
         return [ctx.reply("catalogue.mod.reason_again")]
-    ctx.end_flow()
-    product, _, problem = _product(ctx, str(data.get("product_id")))
+    MODERATE.end(ctx)
+    product, _, problem = _product(ctx, str(data.product_id))
     if product is None:
         return problem
-    if product.status not in ACTIONS[action][0]:
-        status = status_text(ctx, product)
-        return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
-    return _apply(ctx, action, product, reason)
+    if product.status not in ACTIONS[data.action].applies_to:
+        return [_not_now(ctx, product)]
+    return _apply(ctx, data.action, product, typed)
 
 
 @REGISTRY.command(
@@ -126,7 +149,7 @@ async def moderate_flow(msg: Incoming, ctx: Context) -> Sequence[Reply]:
 )
 async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/sembunyikan 12 foto tidak pantas`: buyers stop seeing it; the seller hears why."""
-    return _moderate(ctx, "hide", rest)
+    return _moderate(ctx, Action.HIDE, rest)
 
 
 @REGISTRY.command(
@@ -138,7 +161,7 @@ async def hide_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply
 )
 async def remove_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/hapusproduk 12 bukan produk UMKM`: out of the catalogue for good."""
-    return _moderate(ctx, "remove", rest)
+    return _moderate(ctx, Action.REMOVE, rest)
 
 
 @REGISTRY.command(
@@ -178,7 +201,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         ctx.session.add(ctx.community)
     elif word:
         return [ctx.reply("catalogue.approval.usage")]
-    mode = "catalogue.approval.on" if ctx.community.approval_required else "catalogue.approval.off"
+    key = "catalogue.approval.on" if ctx.community.approval_required else "catalogue.approval.off"
     waiting = len(pending_products(session=ctx.session, community_id=ctx.community.id or 0))
     buttons = [
         ctx.button("catalogue.button.approval_on", "/persetujuan on"),
@@ -186,7 +209,7 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     ]
     return [
         ctx.reply(
-            mode,
+            key,
             waiting=waiting,
             queue=hint(ctx, "queue"),
             buttons=[] if word else buttons,
@@ -234,8 +257,7 @@ async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     if product is None:
         return problem
     if product.status != ProductStatus.PENDING_APPROVAL:
-        status = status_text(ctx, product)
-        return [ctx.reply("catalogue.mod.not_now", product=product_label(product), status=status)]
+        return [_not_now(ctx, product)]
     product.status = ProductStatus.ACTIVE
     product.updated_at = product.last_confirmed_at = ctx.now
     ctx.session.add(product)
@@ -248,4 +270,4 @@ async def approve(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 )
 async def reject(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`/tolak 12 alasan`; without a reason, Guyub asks for one (the seller deserves it)."""
-    return _moderate(ctx, "reject", rest)
+    return _moderate(ctx, Action.REJECT, rest)

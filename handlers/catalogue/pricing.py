@@ -1,4 +1,9 @@
-"""Turn a seller's one-message product post into a title, a price and a description.
+"""Every reading of a price: a seller's post, an answer to "how much?", and what is doubtful.
+
+`parse_listing` splits a one-message post into title, price and description; `read_price`
+reads the answer to the price question; `doubtful_price` finds a clearly marked price
+Guyub will not store without asking (Rp0, over Rp1 miliar). All amounts are whole Rupiah,
+read through Decimal (never float), with one table of multipliers.
 
 UMKM sellers write prices every which way ("15rb", "Rp 15.000,-", "1,5jt", "50k aja kak")
 and mix them with weights, quantities, sizes and phone numbers. The parser is heuristic
@@ -11,11 +16,32 @@ Everything here is a pure function of its input; regexes are compiled at import.
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
+
+from handlers.arguments import is_skip
+
+__all__ = [
+    "ABSURD_PRICE",
+    "MAX_PRICE",
+    "MAX_SENSIBLE_PRICE",
+    "MIN_PRICE",
+    "ParsedListing",
+    "PriceAnswer",
+    "doubtful_price",
+    "parse_listing",
+    "parse_price",
+    "read_price",
+]
 
 MIN_PRICE = 100
 """Below Rp 100 nothing is sold; smaller numbers are sizes or counts."""
 MAX_PRICE = 10_000_000_000
 """Rp 10 miliar: anything above is an ID, a phone number or a typo, not a UMKM product."""
+MAX_SENSIBLE_PRICE = 1_000_000_000
+"""Rp1 miliar: no UMKM product costs more; such a number is a typo to ask about."""
+ABSURD_PRICE = 10**15
+"""Larger typed numbers are questioned as this amount, so the question stays short."""
+NO_PRICE_WORDS = {"nego", "harga nego", "tanya", "tanya penjual", "dm", "japri", "pm", "inbox"}
 
 _L = r"[^\W\d_]"  # one letter, any script
 _SP = r"[ \t]*"  # horizontal space only: a price never spans two lines
@@ -31,6 +57,9 @@ _MULTIPLIERS: dict[str, int] = {
     "juta": 1_000_000,
     "rupiah": 1,
     "idr": 1,
+    "m": 1_000_000_000,  # only after "Rp": "Rp 2 m"; alone, "2 m" is two metres
+    "miliar": 1_000_000_000,
+    "milyar": 1_000_000_000,
 }
 
 # One number with what may surround it: a currency prefix (Rp, Rp., IDR) or "@", the
@@ -132,7 +161,10 @@ _CHATTY = r"ya|yaa|yah|yuk|dong|deh|per|dari|normal"
 _EDGE_FILLER = rf"(?:{_TITLE_FILLER_RE.pattern}|(?<!{_L})(?:{_CHATTY})(?!{_L}))"
 # Punctuation outside the filler words is left for _trim, which keeps markup that wraps
 # the text ("50k aja, *renyah*" keeps its "*").
-_LEADING_FILLER_RE = re.compile(rf"^(?:[\W_]*{_EDGE_FILLER})+", re.IGNORECASE | re.VERBOSE)
+# A filler word right before a closing mark is wrapped text ("*promo*", "(promo)"), kept.
+_LEADING_FILLER_RE = re.compile(
+    rf"^(?:[\W_]*{_EDGE_FILLER}(?![*_~`\"'>)\]}}”»]))+", re.IGNORECASE | re.VERBOSE
+)
 _TRAILING_FILLER_RE = re.compile(rf"\s*(?:{_EDGE_FILLER}[\W_]*)+$", re.IGNORECASE | re.VERBOSE)
 
 # Where the product name ends when there is no price right after it: a comma, a
@@ -149,11 +181,11 @@ _EDGE_WINDOW = 120
 _SEPARATOR_RE = re.compile(r"[.,]")
 _CENTS_RE = re.compile(r"(?<=[.,][0-9]{3})[.,][0-9]{2}$")  # the ",00" of "45.000,00"
 
-_CLOSERS = {")": "(", "]": "["}
-_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "[", "}": "{", "”": "“", "»": "«"}
+_OPENERS = {opener: closer for closer, opener in _CLOSERS.items()}
 # Markup people type (WhatsApp *bold* _italic_ ~strike~ `mono`, HTML tags): kept at the
 # edges when it wraps text, so a title is stored exactly as typed and shown literally.
-_MARKUP_OPENERS = {"*": "*", "_": "_", "~": "~", "`": "`", "<": ">"}
+_MARKUP_OPENERS = {"*": "*", "_": "_", "~": "~", "`": "`", "<": ">", '"': '"'}
 _MARKUP_CLOSERS = {closer: opener for opener, closer in _MARKUP_OPENERS.items()}
 # Emoji are mostly "So"; ZWJ, tags and variation selectors glue emoji sequences together
 # ("Cf", "Mn"); keycaps use "Me". Skin tones are "Sk", like "`" and "^", which stay.
@@ -208,23 +240,32 @@ def _mask_phones(text: str) -> str:
     return _PHONE_RE.sub(lambda m: "\0" * len(m.group()), text)
 
 
-def _to_number(raw: str) -> float | None:
+def _to_number(raw: str) -> Decimal | None:
     """Read "15.000", "1,5", "15.000,00" or "1.2" the way an Indonesian seller means it.
 
     A separator followed by exactly three digits groups thousands; one or two digits
     (or more than three after the only separator) after the last separator are decimals.
+    Decimal, not float: a run of 400 nines stays a (huge) number, never infinity.
     """
     parts = _SEPARATOR_RE.split(raw)
     if len(parts) == 1:
-        return float(raw)
+        return Decimal(raw)
     if len(parts[0]) <= 3 and all(len(part) == 3 for part in parts[1:]):
-        return float("".join(parts))
+        return Decimal("".join(parts))
     integer, fraction = parts[:-1], parts[-1]
     if len(integer) > 1 and (len(integer[0]) > 3 or any(len(p) != 3 for p in integer[1:])):
         return None  # "1.23.45": not a number anyone writes on purpose
     if len(integer) > 1 and len(fraction) > 2:
         return None
-    return float(f"{''.join(integer)}.{fraction}")
+    return Decimal(f"{''.join(integer)}.{fraction}")
+
+
+def _amount(raw: str, multiplier: str | None) -> int | None:
+    """Whole Rupiah for digits and an optional multiplier ("1,5" "jt"), at most ABSURD_PRICE."""
+    number = _to_number(raw.rstrip(".,"))
+    if number is None:
+        return None
+    return min(round(number * _MULTIPLIERS.get((multiplier or "").lower(), 1)), ABSURD_PRICE)
 
 
 def _is_grouped(raw: str) -> bool:
@@ -276,7 +317,7 @@ def _evaluate(match: re.Match[str], text: str) -> _Price | None:
             rank = 3
         else:
             return None
-    if not MIN_PRICE <= number <= MAX_PRICE:  # also keeps float("inf") away from round()
+    if not MIN_PRICE <= number <= MAX_PRICE:
         return None
     if _NOT_PRICE_BEFORE_RE.search(text, max(0, start - 24), start):
         return None
@@ -324,9 +365,10 @@ def parse_price(text: str) -> int | None:
     return price.value if price else None
 
 
-def _trim(text: str) -> str:
+def _trim(text: str, *, keep_end: bool = False) -> str:
     """Strip spaces and punctuation at both ends, keeping a "%" and balanced brackets or
-    markup ("(XL)", "<b>Keripik</b>", "*pedas*"); nothing is left without a letter or digit.
+    markup ("(XL)", "<b>Keripik</b>", "*pedas*", "{rasa}"); nothing is left without a
+    letter or digit. With `keep_end`, only spaces leave the end ("pedas!!" stays).
     """
     text = _SPACES_RE.sub(" ", text).strip()
     last = {closer: text.rfind(closer) for closer in (*_CLOSERS, *_MARKUP_CLOSERS)}
@@ -339,7 +381,7 @@ def _trim(text: str) -> str:
             break
         i += 1
     first = {opener: text.find(opener, i) for opener in (*_OPENERS, *_MARKUP_OPENERS)}
-    while j > i and not text[j - 1].isalnum():
+    while j > i and not keep_end and not text[j - 1].isalnum():
         ch = text[j - 1]
         if ch in _CLOSERS and 0 <= first[_CLOSERS[ch]] < j - 1:
             break
@@ -387,12 +429,16 @@ def _strip_trailing_filler(text: str) -> str:
 
 
 def _clean_description(text: str, touches_price_before: bool, touches_price_after: bool) -> str:
-    """Tidy one description piece, peeling filler off the edge that touched the price."""
+    """Tidy one description piece, peeling filler off the edge that touched the price.
+
+    What the seller wrote is kept as typed: only the words and marks joining it to the
+    price (", aja kak") go, and an end that does not touch the price keeps its marks.
+    """
     if touches_price_after and (lead := _LEADING_FILLER_RE.match(text)):
         text = text[lead.end() :]
     if touches_price_before:
         text = _strip_trailing_filler(text)
-    return _trim(text)
+    return _trim(text, keep_end=not touches_price_before)
 
 
 def parse_listing(text: str) -> ParsedListing:
@@ -442,3 +488,60 @@ def parse_listing(text: str) -> ParsedListing:
     return ParsedListing(
         title=title, price=price.value if price else None, description="".join(chunks)
     )
+
+
+# --- Prices to question, and the answer to "how much?" ---------------------------------
+
+# A number that is clearly meant as a price: after Rp/IDR/"harga", or before rb/k/jt.
+_MARKED_PRICE_RE = re.compile(
+    r"(?:(?<![^\W\d_])(?:rp|idr|harga)\.?[ \t]*:?[ \t]*(?P<a>\d[\d.,]*)"
+    r"(?:[ \t]*(?P<am>rb|ribu|k|jt|juta|m|miliar|milyar)(?![^\W\d_]))?)"
+    r"|(?:(?<![\d.,])(?P<b>\d[\d.,]*)[ \t]*(?P<bm>rb|ribu|k|jt|juta|miliar|milyar)(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+_ZERO_PRICE_RE = re.compile(r"(?<![\w.,])0+(?:[.,]0+)*(?:[.,]-+)?[ \t]*$")
+
+
+@dataclass(frozen=True)
+class PriceAnswer:
+    """An answer to "what does it cost?": a price, "ask the seller", or nonsense."""
+
+    price: int | None = None
+    no_price: bool = False
+    doubtful: int | None = None
+
+    @property
+    def understood(self) -> bool:
+        return self.price is not None or self.no_price
+
+
+def doubtful_price(text: str) -> tuple[int, tuple[int, int]] | None:
+    """A clearly marked price outside what Guyub accepts, and where it is in `text`.
+
+    A bare 0 ending the first line ("Tahu 0") is a price of nothing, also asked about.
+    """
+    for match in _MARKED_PRICE_RE.finditer(text):
+        value = _amount(match["a"] or match["b"], match["am"] or match["bm"])
+        if value is not None and not MIN_PRICE <= value <= MAX_SENSIBLE_PRICE:
+            return value, match.span()
+    if zero := _ZERO_PRICE_RE.search(text.split("\n", 1)[0]):
+        return 0, zero.span()
+    return None
+
+
+def read_price(text: str) -> PriceAnswer:
+    """The answer to the price question: "15rb", "Rp 15.000", "15000", "nego" or "0"."""
+    answer = " ".join(text.casefold().split()).strip(" .!")
+    if answer in NO_PRICE_WORDS or is_skip(answer):
+        return PriceAnswer(no_price=True)
+    doubtful = doubtful_price(text)
+    if doubtful is not None:
+        return PriceAnswer(doubtful=doubtful[0])
+    price = parse_price(text) or parse_price(f"harga {text}")
+    if price is None and re.fullmatch(r"\d[\d.,]*", answer):
+        price = _amount(answer, None)
+    if price is None:
+        return PriceAnswer()
+    if not MIN_PRICE <= price <= MAX_SENSIBLE_PRICE:
+        return PriceAnswer(doubtful=price)
+    return PriceAnswer(price=price)

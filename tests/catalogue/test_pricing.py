@@ -8,11 +8,15 @@ from typing import Any
 import pytest
 
 from handlers.catalogue.pricing import (
+    ABSURD_PRICE,
     MAX_PRICE,
     MIN_PRICE,
     ParsedListing,
+    PriceAnswer,
+    doubtful_price,
     parse_listing,
     parse_price,
+    read_price,
 )
 from tests.factories import seller_sample_params
 
@@ -337,3 +341,53 @@ def test_pathological_input(text: str) -> None:
 )
 def test_markup_that_wraps_text_is_kept_as_typed(text: str, expected: ParsedListing) -> None:
     assert parse_listing(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15rb", PriceAnswer(price=15_000)),
+        ("Rp 15.000,-", PriceAnswer(price=15_000)),
+        ("15000", PriceAnswer(price=15_000)),
+        ("1,5jt", PriceAnswer(price=1_500_000)),
+        ("1.2 juta", PriceAnswer(price=1_200_000)),  # Decimal: never 1,199,999
+        ("0,3 jt", PriceAnswer(price=300_000)),
+        ("nego", PriceAnswer(no_price=True)),
+        ("lewati", PriceAnswer(no_price=True)),
+        ("0", PriceAnswer(doubtful=0)),
+        ("2 miliar", PriceAnswer(doubtful=2_000_000_000)),
+        ("Rp 2 m", PriceAnswer(doubtful=2_000_000_000)),
+        ("9" * 400, PriceAnswer(doubtful=ABSURD_PRICE)),
+        ("Rp " + "9" * 400, PriceAnswer(doubtful=ABSURD_PRICE)),
+        ("murah kok", PriceAnswer()),
+    ],
+)
+def test_the_answer_to_the_price_question(text: str, expected: PriceAnswer) -> None:
+    assert read_price(text) == expected
+
+
+def test_one_reader_gives_whole_rupiah_as_int() -> None:
+    for text, _ in PRICE_CASES:
+        price = read_price(text).price
+        assert price is None or type(price) is int
+    assert doubtful_price("Keripik Rp0") == (0, (8, 11))
+    assert doubtful_price("Keripik 15rb") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("Keripik 15rb {rasa} pedas", "{rasa} pedas"),
+        ("Keripik 15rb *promo*", "*promo*"),
+        ("Keripik 15rb _x_", "_x_"),
+        ("Keripik 15rb (promo)", "(promo)"),
+        ('Keripik 15rb "promo" enak', '"promo" enak'),
+        ("Keripik 15rb {a} b {c}", "{a} b {c}"),
+        ("Keripik 15rb pedas!!!", "pedas!!!"),
+        ("Keripik 15rb aja kak *promo*", "*promo*"),
+        ("Keripik 15rb\n{rasa} pedas?", "{rasa} pedas?"),
+    ],
+)
+def test_the_description_keeps_what_follows_the_price_as_typed(text: str, description: str) -> None:
+    """Issue 9, finding 6: `{rasa}` lost its brace, `*promo*` the whole description."""
+    assert parse_listing(text) == ParsedListing("Keripik", 15_000, description)

@@ -16,8 +16,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import handlers.features  # noqa: F401  (registers every command)
 from handlers.i18n import LANGUAGES, all_texts
 from handlers.registry import REGISTRY
@@ -28,13 +26,6 @@ TEXT_CALLS = {"t", "reply", "button"}
 
 BUILT_ON_PURPOSE = {("handlers/registry.py", "menu.line."): "test_every_menu_line_exists"}
 """Literal key starts allowed in one file, each with the test that checks what they build."""
-
-LEFT_TO_THE_FLOWS_REWRITE = {
-    "handlers/catalogue/drafts.py",
-    "handlers/catalogue/editing.py",
-}
-"""Files whose f-string keys the flow rewrite (issue 8, "Flows") replaces; until then the
-strict xfail below reports them, and it turns red the day they are clean so this set goes."""
 
 
 def _modules() -> Iterator[tuple[str, ast.Module]]:
@@ -177,11 +168,9 @@ def _counts_left_out(path: str, tree: ast.Module) -> Iterator[str]:
             yield f"{path}:{node.lineno}: {plural[0]!r} has plural forms but no count="
 
 
-def _problems(*, only: set[str] | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
+def _problems() -> list[str]:
     problems = []
     for path, tree in _modules():
-        if path in skip or (only is not None and path not in only):
-            continue
         problems += [
             *_calls_with_built_keys(path, tree),
             *_unknown_keys(path, tree),
@@ -191,13 +180,7 @@ def _problems(*, only: set[str] | None = None, skip: frozenset[str] = frozenset(
 
 
 def test_every_text_key_in_the_code_is_a_literal_that_exists() -> None:
-    problems = _problems(skip=frozenset(LEFT_TO_THE_FLOWS_REWRITE))
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.xfail(strict=True, reason="f-string keys until the flow rewrite lands")
-def test_the_flow_modules_still_build_keys() -> None:
-    problems = _problems(only=LEFT_TO_THE_FLOWS_REWRITE)
+    problems = _problems()
     assert not problems, "\n".join(problems)
 
 
