@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,13 @@ from storage.db import transaction
 from storage.models import ChannelIdentity, Community, Member, Role
 
 _ids = itertools.count(1)
+
+
+def copy_database(template: Path, target: Path) -> str:
+    """A fresh, migrated SQLite file at `target` (a copy of the template); its URL."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
 
 
 def make_community(

@@ -32,10 +32,10 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTelegramAPI) -> Settings:
+def settings(tmp_path: Path, database_url: str, api: FakeTelegramAPI) -> Settings:
     """Polling-mode settings pointed at the fake (overrides the shared fixture)."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=api.base_url,

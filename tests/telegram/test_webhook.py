@@ -25,10 +25,10 @@ HOOK = "/tg/hook-8f3a"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTelegramAPI) -> Settings:
+def settings(tmp_path: Path, database_url: str, api: FakeTelegramAPI) -> Settings:
     """Webhook-mode settings (overrides the polling ones)."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         telegram_bot_token=SecretStr("123456:GUYUB-TEST-TOKEN"),
         telegram_api_base_url=api.base_url,

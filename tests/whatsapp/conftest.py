@@ -146,9 +146,11 @@ def template_notice() -> str | None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTwilioAPI, template_notice: str | None) -> Settings:
+def settings(
+    tmp_path: Path, database_url: str, api: FakeTwilioAPI, template_notice: str | None
+) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'guyub.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=TOKEN,  # type: ignore[arg-type]

@@ -22,14 +22,14 @@ from tests.whatsapp.conftest import ACCOUNT_SID, BOT_NUMBER, TOKEN, Phone, queue
 
 @pytest.fixture
 async def live(
-    tmp_path: Path, clock: ManualClock, api: FakeTwilioAPI
+    tmp_path: Path, database_url: str, clock: ManualClock, api: FakeTwilioAPI
 ) -> AsyncIterator[tuple[Core, WhatsAppChannel, str]]:
     """Core + channel served by uvicorn; yields the public base URL (the server itself)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'live.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=TOKEN,  # type: ignore[arg-type]
