@@ -1,5 +1,6 @@
 """Builders and test doubles: chat transcripts through the real router, recording senders."""
 
+import asyncio
 import itertools
 import json
 import shutil
@@ -51,12 +52,21 @@ class RecordingSender:
     channel: str
     sent: list[Outbound] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def send(self, outbound: Outbound) -> SendResult:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(outbound)
+        async with self._changed:
+            self._changed.notify_all()
         return SendResult(provider_id=f"{self.channel}-{len(self.sent)}")
+
+    async def wait_for(self, count: int) -> list[Outbound]:
+        """Everything sent, once at least `count` messages were (a worker sends them)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self.sent) >= count)
+        return self.sent
 
     def texts_to(self, address: str) -> list[str]:
         return [o.reply.text for o in self.sent if o.address == address]

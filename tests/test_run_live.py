@@ -50,19 +50,19 @@ def button(call: Call, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {rows}")
 
 
-async def wait_until_serving(http: httpx.AsyncClient, task: asyncio.Task[None]) -> None:
-    """Poll /healthz while uvicorn binds (the one wait with no event to await)."""
-    for _ in range(250):
-        if task.done():
-            task.result()  # start-up failed: show why
-            raise AssertionError("run_bot returned before serving")
-        try:
-            if (await http.get("/healthz")).json() == {"status": "ok"}:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.02)
-    raise AssertionError("the web server did not come up within 5 s")
+async def wait_until_serving(
+    http: httpx.AsyncClient, api: FakeTelegramAPI, task: asyncio.Task[None]
+) -> None:
+    """Wait for Telegram's first getUpdates: by then the web server listens (it binds before
+    any channel starts) and polling runs. No polling with sleeps: the fake wakes us."""
+    polling = asyncio.ensure_future(api.wait_for("getUpdates"))
+    done, _ = await asyncio.wait({polling, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        polling.cancel()
+        task.result()  # start-up failed: show why
+        raise AssertionError("run_bot returned before serving")
+    await polling
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
 
 
 async def hear_on_whatsapp(twilio: FakeTwilioAPI, phone: Phone, count: int) -> list[str]:
@@ -124,7 +124,7 @@ async def test_guyub_run_serves_telegram_and_whatsapp_in_one_process(
     running = asyncio.create_task(run_bot(settings, stop=stop, clock=clock), name="guyub-run")
     try:
         async with httpx.AsyncClient(base_url=base) as http:
-            await wait_until_serving(http, running)
+            await wait_until_serving(http, api, running)
 
             # Telegram, long polling: Siti joins by deep link and posts a product.
             siti = TelegramUser(api, itertools.count(100), 42, first_name="Siti", username="siti")

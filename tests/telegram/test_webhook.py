@@ -106,9 +106,19 @@ async def test_redelivered_updates_are_answered_once(
 
 
 async def test_answered_before_handled_and_stop_finishes_what_came_in(
-    telegram: TelegramChannel, web: httpx.AsyncClient, api: FakeTelegramAPI
+    telegram: TelegramChannel,
+    web: httpx.AsyncClient,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    release = asyncio.Event()
+    release, stop_began = asyncio.Event(), asyncio.Event()
+    stop_application = telegram.application.stop
+
+    async def stop_and_tell() -> None:  # the channel stops the application once it refuses
+        stop_began.set()
+        await stop_application()
+
+    monkeypatch.setattr(telegram.application, "stop", stop_and_tell)
 
     async def slow_send(call: Call) -> dict[str, object]:
         await release.wait()
@@ -118,7 +128,7 @@ async def test_answered_before_handled_and_stop_finishes_what_came_in(
     assert await post(web, make_text_update(20, 42, "/start")) == 200  # answered at once
     await api.wait_for("sendMessage")  # ... while the reply is still on its way
     stopping = asyncio.create_task(telegram.stop())
-    await asyncio.sleep(0)  # let stop() begin
+    await stop_began.wait()
     assert await post(web, make_text_update(21, 42, "/menu")) == 503  # no new work now
     assert not stopping.done()
     release.set()
