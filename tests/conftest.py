@@ -75,4 +75,4 @@ def community(core: Core) -> Community:
 @pytest.fixture
 def chat(core: Core, community: Community) -> Transcript:
     """A transcript helper on the community's database."""
-    return Transcript(core)
+    return Transcript(core, community)
