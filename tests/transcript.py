@@ -68,6 +68,10 @@ class Line(Protocol):
         """`who`'s address on this channel (a user id, a phone number, a local name)."""
         ...
 
+    def new_photo(self) -> MediaRef:
+        """A new photo as this channel would carry it."""
+        ...
+
 
 @dataclass
 class RecordingSender:
@@ -136,6 +140,9 @@ class RouterLine:
     def address(self, who: str) -> str:
         return who
 
+    def new_photo(self) -> MediaRef:
+        return MediaRef("photo", self.transcript.photo())
+
 
 class Transcript:
     """People talking to Guyub, each on their own channel; reads like a chat log in tests.
@@ -147,9 +154,11 @@ class Transcript:
     def __init__(self, core: Core, community: Community | None = None) -> None:
         self.core, self._community = core, community
         self.senders = {c: RecordingSender(c) for c in ("local", "telegram", "whatsapp")}
-        for sender in self.senders.values():
-            core.add_sender(sender)
+        self.recording = [name for name in self.senders if name not in core.senders]
+        for name in self.recording:  # a real channel's sender stays
+            core.add_sender(self.senders[name])
         self.lines: dict[Channel, Line] = {c: RouterLine(self, c) for c in Channel}
+        self.default = Channel.LOCAL
         self.channels: dict[str, Channel] = {}
         self.usernames: dict[str, str] = {}
         self._last: dict[str, list[Reply]] = {}
@@ -162,9 +171,12 @@ class Transcript:
 
     # -- the lines ------------------------------------------------------------------------
 
-    def use(self, line: Line) -> None:
-        """Carry `line.channel`'s messages on `line` (a real channel) from now on."""
+    def use(self, line: Line, *, default: bool = False) -> None:
+        """Carry `line.channel`'s messages on `line` (a real channel) from now on; with
+        `default`, everyone not switched elsewhere writes on it."""
         self.lines[line.channel] = line
+        if default:
+            self.default = line.channel
 
     def switch(self, who: str, channel: Channel) -> None:
         """`who` writes on `channel` from now on."""
@@ -195,13 +207,16 @@ class Transcript:
         """
         if channel is not None:
             self.channels[who] = channel
-        line = self.lines[self.channels.get(who, Channel.LOCAL)]
+        line = self.lines[self.channels.get(who, self.default)]
         if press is not None:
             said = line.pressing(self.button(who, press))
         else:
-            media_id = self.photo() if photo is True else photo or None
-            photos = (MediaRef("photo", media_id),) if media_id else ()
-            said = Said(text=text, payload=payload, media=tuple(media) + photos)
+            attached = list(media)
+            if photo is True:
+                attached.append(line.new_photo())
+            elif isinstance(photo, str):
+                attached.append(MediaRef("photo", photo))
+            said = Said(text=text, payload=payload, media=tuple(attached))
         said = replace(
             said,
             message_id=message_id,
@@ -221,6 +236,11 @@ class Transcript:
     async def texts(self, who: str, text: str = "", **kwargs: object) -> list[str]:
         """`say`, returning the texts of the replies."""
         return [reply.text for reply in await self.say(who, text, **kwargs)]  # type: ignore[arg-type]
+
+    async def bodies(self, who: str, text: str = "", **kwargs: object) -> list[str]:
+        """`say`, returning each reply as one message body with its buttons numbered on
+        through the batch, as WhatsApp (and the local channel) show them."""
+        return numbered_texts(await self.say(who, text, **kwargs))  # type: ignore[arg-type]
 
     async def text(self, who: str, text: str = "", **kwargs: object) -> str:
         """The replies as one text, buttons numbered as WhatsApp would show them."""
@@ -268,7 +288,7 @@ class Transcript:
 
     def member(self, who: str, channel: Channel | None = None) -> Member | None:
         """The member behind `who` on their channel, fresh from the database."""
-        channel = channel or self.channels.get(who, Channel.LOCAL)
+        channel = channel or self.channels.get(who, self.default)
         address = self.lines[channel].address(who)
         with self.core.open_session() as session:
             identity = session.exec(
@@ -344,5 +364,5 @@ class Transcript:
         """A new process on the same database file: new engine and router, same people."""
         self.core.close()
         self.core = build_core(self.core.settings, self.core.clock)
-        for sender in self.senders.values():
-            self.core.add_sender(sender)
+        for name in self.recording:
+            self.core.add_sender(self.senders[name])

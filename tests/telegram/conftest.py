@@ -12,8 +12,10 @@ from bot.app import Core
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
 from storage.models import Community
+from tests.factories import Transcript
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.chats import TelegramUser
+from tests.telegram.line import TelegramLine
 
 TOKEN = "123456:GUYUB-TEST-TOKEN"
 
@@ -64,3 +66,21 @@ def update_ids() -> Iterator[int]:
 def siti(api: FakeTelegramAPI, update_ids: Iterator[int]) -> TelegramUser:
     """Siti (Telegram user 42, Indonesian)."""
     return TelegramUser(api, update_ids, 42, first_name="Siti", username="siti_kripik")
+
+
+@pytest.fixture
+def line(
+    core: Core, api: FakeTelegramAPI, telegram: TelegramChannel, update_ids: Iterator[int]
+) -> TelegramLine:
+    """Telegram for real, with Siti (user 42, @siti_kripik) among its people."""
+    telegram_line = TelegramLine(core, api, telegram, update_ids)
+    telegram_line.person("Siti", 42, username="siti_kripik")
+    return telegram_line
+
+
+@pytest.fixture
+def chat(core: Core, community: Community, line: TelegramLine) -> Transcript:
+    """The transcript helper, everyone on Telegram (the real PTB path) unless switched."""
+    transcript = Transcript(core, community)
+    transcript.use(line, default=True)
+    return transcript

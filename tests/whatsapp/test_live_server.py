@@ -15,9 +15,10 @@ from bot.settings import Settings
 from bot.web import build_web_app
 from handlers.clock import ManualClock
 from handlers.messages import Reply
-from tests.factories import make_community
+from tests.factories import Transcript, make_community
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.whatsapp.conftest import ACCOUNT_SID, BOT_NUMBER, TOKEN, Phone, queue, row
+from tests.whatsapp.line import WhatsAppLine
 
 
 @pytest.fixture
@@ -63,8 +64,12 @@ async def test_join_notice_and_delivery_report_over_real_http(
     core, channel, base = live
     async with httpx.AsyncClient(base_url=base) as http:
         sari = Phone(http, api, channel, "+6281234567890", public=base)
-        await sari.say("GABUNG KBA13")
-        [welcome] = await sari.say("1")
+        line = WhatsAppLine(sari, api, channel.sender.media_base)
+        line.person("Sari", sari.number, "Bu Sari")
+        chat = Transcript(core)
+        chat.use(line, default=True)
+        await chat.say("Sari", "GABUNG KBA13")
+        [welcome] = await chat.bodies("Sari", "1")
         assert "anggota KBA 13 Ulu" in welcome
         member = sari.member(core)
         assert member is not None
