@@ -14,7 +14,6 @@ from bot.settings import Settings
 from storage.models import Community
 from tests.factories import Transcript
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chats import TelegramUser
 from tests.telegram.line import TelegramLine
 
 TOKEN = "123456:GUYUB-TEST-TOKEN"
@@ -60,12 +59,6 @@ async def telegram(core: Core, community: Community) -> AsyncIterator[TelegramCh
 def update_ids() -> Iterator[int]:
     """Fresh update ids for one test."""
     return itertools.count(100)
-
-
-@pytest.fixture
-def siti(api: FakeTelegramAPI, update_ids: Iterator[int]) -> TelegramUser:
-    """Siti (Telegram user 42, Indonesian)."""
-    return TelegramUser(api, update_ids, 42, first_name="Siti", username="siti_kripik")
 
 
 @pytest.fixture
