@@ -25,7 +25,6 @@ from telegram.error import (
     RetryAfter,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -182,25 +181,6 @@ async def test_retry_after_429(api: FakeTelegramAPI, timedelta_env: None) -> Non
         "parameters": {"retry_after": 3},
     }
     assert ok.ok and api.sent_texts(42) == ["promo"]
-
-
-async def test_aio_rate_limiter_retries_after_429(
-    api: FakeTelegramAPI, timedelta_env: None
-) -> None:
-    api.fail_next("sendMessage", 429, retry_after=0.05, chat_id=42)
-    app = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=1))
-        .build()
-    )
-    async with app:
-        await app.bot.send_message(chat_id=7, text="lain")  # other chat: unaffected
-        message = await app.bot.send_message(chat_id=42, text="coba lagi")
-    assert message.text == "coba lagi"
-    assert [c.error_code for c in api.calls_to("sendMessage")] == [None, 429, None]
 
 
 async def test_forbidden_and_bad_request(api: FakeTelegramAPI) -> None:
