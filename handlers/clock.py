@@ -45,6 +45,7 @@ class ManualClock:
         self._now = start.astimezone(UTC)
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        self._jumping = False
 
     def now(self) -> datetime:
         return self._now
@@ -64,8 +65,9 @@ class ManualClock:
     async def sleep(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass without waiting for them.
 
-        The clock jumps to the earliest wake-up time once the tasks that were ready to run
-        have had their turn, so sleepers wake in the order of their wake-up times: a rate
+        Once the tasks that were ready to run have had their turn, the clock jumps to the
+        earliest wake-up time and wakes that sleeper, which runs before the next jump: so
+        sleepers wake in the order of their wake-up times, each reading its own time. A rate
         limiter spaces its calls exactly as in real time, and a test takes no time at all.
         """
         loop = asyncio.get_running_loop()
@@ -73,20 +75,25 @@ class ManualClock:
         # Rounded up to whole microseconds (datetime's grain): a positive wait moves the clock.
         until = self._now + timedelta(microseconds=math.ceil(max(seconds, 0.0) * 1e6))
         heapq.heappush(self._sleepers, (until, next(self._order), wake))
-        loop.call_soon(self._jump, wake)
+        if not self._jumping:
+            self._jumping = True
+            loop.call_soon(self._jump)
         await wake
 
-    def _jump(self, wake: asyncio.Future[None]) -> None:
-        """While `wake` sleeps, move to the earliest wake-up time and wake that sleeper."""
-        if wake.done():  # woken already (or cancelled)
-            return
-        while self._sleepers[0][2].done():
+    def _jump(self) -> None:
+        """Move to the earliest wake-up time and wake that sleeper; the next jump comes after
+        it has run."""
+        self._jumping = False
+        while self._sleepers and self._sleepers[0][2].done():  # cancelled, or woken by `set`
             heapq.heappop(self._sleepers)
+        if not self._sleepers:
+            return
         until, _, first = heapq.heappop(self._sleepers)
         self._now = max(self._now, until)
-        first.set_result(None)
-        if not wake.done():  # someone earlier went first: our turn after they ran
-            asyncio.get_running_loop().call_soon(self._jump, wake)
+        first.set_result(None)  # schedules the sleeper's next step ...
+        if self._sleepers:  # ... ahead of the next jump
+            self._jumping = True
+            first.get_loop().call_soon(self._jump)
 
     def _wake_due(self) -> None:
         """Wake the sleepers whose time has come (after `set` or `advance`)."""
