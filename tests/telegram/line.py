@@ -120,11 +120,11 @@ class TelegramLine:
         return [c for c in self.api.calls if c.method in wanted and str(c.chat_id) == chat and c.ok]
 
     async def handled(self, update_id: int) -> None:
-        """Wait until the application is done with an update: the channel has sent its
-        replies by then. (Notices to others wait in the outbox for the worker, which these
-        tests do not run; `core.drain()` sends them.)"""
+        """Wait until the application is done with an update, then deliver what the outbox
+        has due (these tests run no delivery worker), as the router line does."""
         async with asyncio.timeout(5), self._changed:
             await self._changed.wait_for(lambda: update_id in self._handled)
+        await self.core.drain()
 
     def replies(self, chat: str, calls: list[Call]) -> list[Reply]:
         """The one place replies come from: the fake's successful sends to `chat`."""

@@ -102,9 +102,9 @@ def sari(http: httpx.AsyncClient, api: FakeTwilioAPI, channel: WhatsAppChannel) 
 
 
 @pytest.fixture
-def line(sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel) -> WhatsAppLine:
+def line(core: Core, sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel) -> WhatsAppLine:
     """WhatsApp for real, with Bu Sari (SARI) among its people."""
-    whatsapp_line = WhatsAppLine(sari, api, channel.sender.media_base)
+    whatsapp_line = WhatsAppLine(core, sari, api, channel.sender.media_base)
     whatsapp_line.person("Sari", SARI, "Bu Sari")
     return whatsapp_line
 

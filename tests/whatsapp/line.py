@@ -6,6 +6,7 @@ become buttons again, pressed by typing their number)."""
 import re
 from collections.abc import Sequence
 
+from bot.app import Core
 from handlers.messages import Button, Channel, MediaRef, Reply
 from tests.fakes.twilio_api import FakeTwilioAPI, SentMessage
 from tests.transcript import Said
@@ -37,8 +38,8 @@ class WhatsAppLine:
 
     channel = Channel.WHATSAPP
 
-    def __init__(self, phone: Phone, api: FakeTwilioAPI, media_base: str) -> None:
-        self.phone, self.api, self.media_base = phone, api, media_base
+    def __init__(self, core: Core, phone: Phone, api: FakeTwilioAPI, media_base: str) -> None:
+        self.core, self.phone, self.api, self.media_base = core, phone, api, media_base
         self.people: dict[str, tuple[str, str]] = {}  # name -> (number, profile name)
         self.photos = 0
 
@@ -74,6 +75,7 @@ class WhatsAppLine:
         response = await sender.post(params)
         assert response.status_code == 200, response.text
         await self.phone.channel.idle()
+        await self.core.drain()  # what the outbox has due, as the router line does
         return self.replies(number, self.api.messages[before:])
 
     def replies(self, number: str, messages: Sequence[SentMessage]) -> list[Reply]:

@@ -64,7 +64,7 @@ async def test_join_notice_and_delivery_report_over_real_http(
     core, channel, base = live
     async with httpx.AsyncClient(base_url=base) as http:
         sari = Phone(http, api, channel, "+6281234567890", public=base)
-        line = WhatsAppLine(sari, api, channel.sender.media_base)
+        line = WhatsAppLine(core, sari, api, channel.sender.media_base)
         line.person("Sari", sari.number, "Bu Sari")
         chat = Transcript(core)
         chat.use(line, default=True)
