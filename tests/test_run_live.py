@@ -23,9 +23,14 @@ from bot.settings import Settings
 from handlers.clock import ManualClock
 from storage.db import check_schema, make_engine
 from storage.models import ChannelIdentity, Member, Product, ProductStatus
-from tests.fakes.telegram_api import Call, FakeTelegramAPI
+from tests.fakes.telegram_api import (
+    Call,
+    FakeTelegramAPI,
+    make_callback_update,
+    make_text_update,
+)
 from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.telegram.chats import TelegramUser
+from tests.telegram.chats import sent_to
 from tests.whatsapp.conftest import ACCOUNT_SID, BOT_NUMBER, TOKEN, Phone, form_post, sign
 
 TELEGRAM_TOKEN = "123456:GUYUB-LIVE-TOKEN"
@@ -50,19 +55,19 @@ def button(call: Call, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {rows}")
 
 
-async def wait_until_serving(http: httpx.AsyncClient, task: asyncio.Task[None]) -> None:
-    """Poll /healthz while uvicorn binds (the one wait with no event to await)."""
-    for _ in range(250):
-        if task.done():
-            task.result()  # start-up failed: show why
-            raise AssertionError("run_bot returned before serving")
-        try:
-            if (await http.get("/healthz")).json() == {"status": "ok"}:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.02)
-    raise AssertionError("the web server did not come up within 5 s")
+async def wait_until_serving(
+    http: httpx.AsyncClient, api: FakeTelegramAPI, task: asyncio.Task[None]
+) -> None:
+    """Wait for Telegram's first getUpdates: by then the web server listens (it binds before
+    any channel starts) and polling runs. No polling with sleeps: the fake wakes us."""
+    polling = asyncio.ensure_future(api.wait_for("getUpdates"))
+    done, _ = await asyncio.wait({polling, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        polling.cancel()
+        task.result()  # start-up failed: show why
+        raise AssertionError("run_bot returned before serving")
+    await polling
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
 
 
 async def hear_on_whatsapp(twilio: FakeTwilioAPI, phone: Phone, count: int) -> list[str]:
@@ -124,22 +129,37 @@ async def test_guyub_run_serves_telegram_and_whatsapp_in_one_process(
     running = asyncio.create_task(run_bot(settings, stop=stop, clock=clock), name="guyub-run")
     try:
         async with httpx.AsyncClient(base_url=base) as http:
-            await wait_until_serving(http, running)
+            await wait_until_serving(http, api, running)
 
             # Telegram, long polling: Siti joins by deep link and posts a product.
-            siti = TelegramUser(api, itertools.count(100), 42, first_name="Siti", username="siti")
-            siti.say("/start KBA13")
-            (consent,) = await siti.hears(1)
+            # The process owns its channel, so no transcript line can hook into it: Siti's
+            # updates go straight onto the fake, and her replies are awaited there.
+            ids = itertools.count(100)
+            api.push_update(
+                make_text_update(next(ids), 42, "/start KBA13", first_name="Siti", username="siti")
+            )
+            (consent,) = await sent_to(api, 42, 1)
             assert "KBA 13 Ulu" in consent.params["text"]
-            siti.press(button(consent, "Setuju"), message_id=consent.result["message_id"])
-            welcome = (await siti.hears(2))[1]
+            pressed = button(consent, "Setuju")
+            message_id = consent.result["message_id"]
+            api.push_update(
+                make_callback_update(next(ids), 42, pressed, message_id=message_id, username="siti")
+            )
+            welcome = (await sent_to(api, 42, 2))[1]
             assert "Terima kasih, Siti!" in welcome.params["text"]
 
-            siti.say("JUAL Keripik pisang 15rb")
-            card = (await siti.hears(3))[2]
+            api.push_update(
+                make_text_update(
+                    next(ids), 42, "JUAL Keripik pisang 15rb", first_name="Siti", username="siti"
+                )
+            )
+            card = (await sent_to(api, 42, 3))[2]
             assert "Keripik pisang" in card.params["text"] and "Rp15.000" in card.params["text"]
-            siti.press(button(card, "Pasang"), message_id=card.result["message_id"])
-            published = (await siti.hears(4))[3]
+            pressed, message_id = button(card, "Pasang"), card.result["message_id"]
+            api.push_update(
+                make_callback_update(next(ids), 42, pressed, message_id=message_id, username="siti")
+            )
+            published = (await sent_to(api, 42, 4))[3]
             assert "#1 Keripik pisang sudah tayang" in published.params["text"]
             # Her "you are a seller now" note waits out Telegram's 1 message/s per chat;
             # nothing here waits for it: the stop below must deliver it.

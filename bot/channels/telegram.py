@@ -84,7 +84,7 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_file_url)
-            .rate_limiter(rate_limiter or ChatRateLimiter())
+            .rate_limiter(rate_limiter or ChatRateLimiter(clock=core.clock))
             .concurrent_updates(PerChatUpdateProcessor())
         )
         if self.webhook_url:

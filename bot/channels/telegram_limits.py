@@ -3,7 +3,8 @@
 PTB's AIORateLimiter has no per-private-chat limit and halts *every* request after one 429,
 so Guyub uses its own small limiter: about 30 messages/s for the bot, 1/s per private chat
 (with a burst of 3, as Telegram tolerates short bursts), 20/min per group, and a 429 pauses
-only the chat it came from. It waits with asyncio, never blocking the event loop.
+only the chat it came from. It waits on the injected clock (asyncio for real, virtual time
+in tests), never blocking the event loop.
 """
 
 import asyncio
@@ -13,10 +14,12 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+
+from bot.channels.rate_limit import RateLimit
+from handlers.clock import Clock, SystemClock
 
 __all__ = ["ChatRateLimiter", "PerChatUpdateProcessor", "retry_seconds"]
 
@@ -58,14 +61,16 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         group_per_minute: float = 20,
         max_retries: int = 3,
         network_backoff: float = 0.5,
+        clock: Clock | None = None,
     ) -> None:
-        self.overall = AsyncLimiter(overall_per_second, 1)
+        self.clock: Clock = clock or SystemClock()
+        self.overall = RateLimit(overall_per_second, 1, clock=self.clock)
         self.private_rate = (private_burst, private_burst / private_per_second)
         self.group_rate = (group_per_minute, 60.0)
         self.max_retries = max_retries
         self.network_backoff = network_backoff
-        self._chats: dict[str, AsyncLimiter] = {}
-        self._paused_until: dict[str, float] = {}
+        self._chats: dict[str, RateLimit] = {}
+        self._paused_until: dict[str, float] = {}  # clock timestamps
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -73,28 +78,28 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def _limiter(self, chat: str) -> AsyncLimiter:
+    def _limiter(self, chat: str) -> RateLimit:
         if chat not in self._chats:
             if len(self._chats) > KEEP_LIMITERS:
                 for key, idle in list(self._chats.items()):
                     if idle.has_capacity(idle.max_rate):
                         del self._chats[key]
             rate, period = self.group_rate if _is_group(chat) else self.private_rate
-            self._chats[chat] = AsyncLimiter(rate, period)
+            self._chats[chat] = RateLimit(rate, period, clock=self.clock)
         return self._chats[chat]
 
     def pause(self, chat: str, seconds: float) -> None:
         """Hold back this chat only, after Telegram asked it to wait."""
-        loop = asyncio.get_running_loop()
-        self._paused_until[chat] = max(self._paused_until.get(chat, 0.0), loop.time() + seconds)
+        until = self.clock.now().timestamp() + seconds
+        self._paused_until[chat] = max(self._paused_until.get(chat, 0.0), until)
 
     async def _wait_if_paused(self, chat: str) -> None:
         until = self._paused_until.get(chat)
         if until is None:
             return
-        delay = until - asyncio.get_running_loop().time()
+        delay = until - self.clock.now().timestamp()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self.clock.sleep(delay)
         if self._paused_until.get(chat) == until:
             del self._paused_until[chat]
 
@@ -128,7 +133,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             except NetworkError:
                 if attempt >= retries:
                     raise
-                await asyncio.sleep(self.network_backoff * 2**attempt)
+                await self.clock.sleep(self.network_backoff * 2**attempt)
             attempt += 1
 
 

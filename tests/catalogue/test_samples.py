@@ -5,11 +5,10 @@ import json
 import pytest
 
 from handlers.i18n import rupiah
-from tests.catalogue.conftest import Market
-from tests.factories import SELLER_SAMPLES
+from tests.factories import SELLER_SAMPLES, Transcript
 
 
-async def test_every_sample_post_shows_its_price(market: Market) -> None:
+async def test_every_sample_post_shows_its_price(market: Transcript) -> None:
     if not SELLER_SAMPLES.exists():
         pytest.skip(f"{SELLER_SAMPLES} not found")
     samples = [
@@ -17,7 +16,7 @@ async def test_every_sample_post_shows_its_price(market: Market) -> None:
     ]
     await market.join("Siti")
     for sample in samples:
-        card = (await market.say("Siti", f"JUAL {sample['text']}"))[0]
+        card = (await market.texts("Siti", f"JUAL {sample['text']}"))[0]
         expected = rupiah(sample["price"]) if sample["price"] is not None else "tanya penjual"
         assert f"Harga: {expected}\n" in card, (sample, card)
         title_line = card.splitlines()[1].casefold()

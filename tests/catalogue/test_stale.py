@@ -7,10 +7,10 @@ from jobs.scheduler import build_specs, due_between
 from jobs.stale_products import stale_product_jobs
 from storage.models import ProductStatus
 from storage.products import digest_candidates
-from tests.catalogue.conftest import Market
+from tests.factories import Transcript
 
 
-async def _run_days(market: Market, days: int) -> datetime:
+async def _run_days(market: Transcript, days: int) -> datetime:
     """Move the clock `days` ahead, running every stale-products fire time passed over."""
     clock = market.core.clock
     assert isinstance(clock, ManualClock)
@@ -23,7 +23,7 @@ async def _run_days(market: Market, days: int) -> datetime:
     return clock.now()
 
 
-def _digest(market: Market) -> list[str]:
+def _digest(market: Transcript) -> list[str]:
     with market.core.open_session() as session:
         return [
             p.title
@@ -35,7 +35,9 @@ def _digest(market: Market) -> list[str]:
         ]
 
 
-async def test_untouched_products_are_asked_once_and_left_out_of_digests(market: Market) -> None:
+async def test_untouched_products_are_asked_once_and_left_out_of_digests(
+    market: Transcript,
+) -> None:
     await market.join("Siti")
     old = await market.post("Siti", "Keripik pisang 15rb")
     await _run_days(market, 20)
@@ -45,20 +47,20 @@ async def test_untouched_products_are_asked_once_and_left_out_of_digests(market:
     await _run_days(market, 11)  # the keripik is now 31 days old
     rows = [r for r in market.outbox() if r.idempotency_key.startswith("stale:")]
     assert [r.idempotency_key for r in rows] == [f"stale:{old}:2027-01-06"]
-    asked = [t for t in market.chat.delivered("Siti") if "masih ada" in t]
+    asked = [t for t in market.delivered("Siti") if "masih ada" in t]
     assert len(asked) == 1 and f"#{old} Keripik pisang (Rp15.000)" in asked[0]
     assert rows[0].payload["buttons"] == [
         ["Masih ada", f"/masihada {old}"],
         ["Sudah habis", f"/habis {old}"],
     ]
     assert _digest(market) == ["Rendang"]
-    assert "Keripik pisang" in (await market.say("Siti", "CARI keripik"))[1]  # still findable
+    assert "Keripik pisang" in (await market.texts("Siti", "CARI keripik"))[1]  # still findable
 
-    assert "tetap tampil" in (await market.say("Siti", payload=f"/masihada {old}"))[0]
+    assert "tetap tampil" in (await market.texts("Siti", payload=f"/masihada {old}"))[0]
     assert _digest(market) == ["Rendang", "Keripik pisang"]
 
 
-async def test_the_job_is_idempotent_per_fire_time(market: Market) -> None:
+async def test_the_job_is_idempotent_per_fire_time(market: Transcript) -> None:
     await market.join("Siti")
     await market.post("Siti", "Keripik pisang 15rb")
     await _run_days(market, 31)
@@ -70,22 +72,22 @@ async def test_the_job_is_idempotent_per_fire_time(market: Market) -> None:
     assert len([r for r in market.outbox() if r.idempotency_key.startswith("stale:")]) == 1
 
 
-async def test_sold_out_answer_and_asking_again_after_another_month(market: Market) -> None:
+async def test_sold_out_answer_and_asking_again_after_another_month(market: Transcript) -> None:
     await market.join("Siti")
     first = await market.post("Siti", "Keripik pisang 15rb")
     second = await market.post("Siti", "Rendang 85rb")
     await _run_days(market, 31)
-    assert "ditandai habis" in (await market.say("Siti", payload=f"/habis {first}"))[0]
+    assert "ditandai habis" in (await market.texts("Siti", payload=f"/habis {first}"))[0]
     assert market.products()[0].status == ProductStatus.SOLD_OUT
     await _run_days(market, 28)
     assert len([r for r in market.outbox() if r.idempotency_key.startswith("stale:")]) == 2
     await _run_days(market, 2)  # no answer about the rendang for 30 days: ask once more
     keys = [r.idempotency_key for r in market.outbox() if r.idempotency_key.startswith("stale:")]
     assert keys[-1].startswith(f"stale:{second}:") and len(keys) == 3
-    assert "tetap tampil" in (await market.say("Siti", f"MASIH ADA {second}"))[0]
+    assert "tetap tampil" in (await market.texts("Siti", f"MASIH ADA {second}"))[0]
 
 
-async def test_abandoned_drafts_are_forgotten_by_the_daily_run(market: Market) -> None:
+async def test_abandoned_drafts_are_forgotten_by_the_daily_run(market: Transcript) -> None:
     await market.join("Siti")
     await market.say("Siti", "JUAL Keripik 15rb")
     await market.say("Siti", "BATAL")
@@ -94,7 +96,7 @@ async def test_abandoned_drafts_are_forgotten_by_the_daily_run(market: Market) -
     assert market.products() == []
 
 
-async def test_assisted_sellers_products_are_asked_to_the_coordinator(market: Market) -> None:
+async def test_assisted_sellers_products_are_asked_to_the_coordinator(market: Transcript) -> None:
     await market.join("Rina")
     market.coordinator("Rina")
     await market.say("Rina", "/jualuntuk Bu Minah")
@@ -106,4 +108,4 @@ async def test_assisted_sellers_products_are_asked_to_the_coordinator(market: Ma
     await market.press("Rina", "Kuliner")
     await market.press("Rina", "Pasang")
     await _run_days(market, 31)
-    assert any("Keripik singkong" in t for t in market.chat.delivered("Rina"))
+    assert any("Keripik singkong" in t for t in market.delivered("Rina"))

@@ -139,10 +139,8 @@ async def test_the_worker_drains_when_kicked_and_stops(chat: Transcript) -> None
     task = asyncio.create_task(worker.run())
     queue_notice(chat, "Siti", "b1")
     worker.kick()
-    for _ in range(100):
-        if chat.delivered("Siti"):
-            break
-        await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await chat.senders["local"].wait_for(1)
     worker.stop()
     await asyncio.wait_for(task, timeout=5)
     assert chat.delivered("Siti") == ["Info posyandu"]

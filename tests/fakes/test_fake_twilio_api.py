@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -250,11 +249,9 @@ async def test_constructor_timeout(
         client = Client(ACCOUNT_SID, TOKEN, http_client=http_client)
         client.api.base_url = api.base_url
         send = asyncio.create_task(client.messages.create_async(to=WA_TO, from_=WA_FROM, body="x"))
-        started = time.monotonic()
         done, _ = await asyncio.wait({send}, timeout=0.5)
-        if http_cls is HeaderAuthTwilioHttpClient:
+        if http_cls is HeaderAuthTwilioHttpClient:  # done: it gave up before the 0.5 s wait did
             assert done and isinstance(send.exception(), TimeoutError)
-            assert time.monotonic() - started < 0.5
         else:  # stock client: timeout=0.2 is ignored, the request would hang forever
             assert not done
             api.release_stalled()

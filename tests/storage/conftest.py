@@ -9,16 +9,19 @@ import pytest
 from sqlalchemy import Engine, text
 
 from storage.db import make_engine, prepare
+from tests.factories import copy_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path
+) -> Iterator[Engine]:
     """An empty, prepared database; PostgreSQL gets a throw-away schema of its own."""
     if request.param == "sqlite":
-        built = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        prepare(built)
+        built = make_engine(copy_database(migrated_template, tmp_path / "store.db"))
+        prepare(built)  # only checks the revision: the copy is migrated already
         yield built
         built.dispose()
         return

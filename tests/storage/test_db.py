@@ -5,6 +5,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import storage.db
+from bot.app import build_core
+from bot.settings import Settings
+from handlers.clock import ManualClock
 from storage.db import (
     SchemaOutOfDate,
     check_schema,
@@ -48,3 +52,19 @@ def test_postgres_urls_as_hosts_give_them_use_psycopg() -> None:
         engine = make_engine(url)  # connects lazily: no server needed
         assert engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
         engine.dispose()
+
+
+def test_a_copied_template_is_not_migrated_again(
+    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-test copy of the migrated template is at head, so build_core only checks it."""
+
+    def refuse(engine: Engine) -> None:
+        raise AssertionError("build_core migrated a database that was already at head")
+
+    monkeypatch.setattr(storage.db, "upgrade", refuse)
+    core = build_core(settings, clock)
+    try:
+        assert current_revision(core.engine) == head_revision()
+    finally:
+        core.close()

@@ -1,8 +1,8 @@
-"""People on Telegram and what the fake API saw them receive."""
+"""Telegram builders: members made directly in the database, kept photos, and waits on
+what the fake API saw sent (for webhook and whole-process tests, where no transcript line
+can hook into the application; see tests/telegram/line.py otherwise)."""
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
 
 from sqlmodel import select
 
@@ -14,43 +14,10 @@ from storage.models import ChannelIdentity, Community, Media, Member, Role
 from tests.fakes.telegram_api import (
     Call,
     FakeTelegramAPI,
-    make_callback_update,
-    make_photo_update,
-    make_text_update,
 )
 from tests.images import image_bytes
 
 JPEG = image_bytes("keripik singkong", size=(32, 32))
-
-
-class TelegramUser:
-    """A person on Telegram: what they send becomes updates on the fake API."""
-
-    def __init__(self, api: FakeTelegramAPI, ids: Iterator[int], user_id: int, **who: Any) -> None:
-        self.api, self.ids, self.user_id, self.who = api, ids, user_id, who
-
-    def say(self, text: str, **where: Any) -> int:
-        """Type a message (in a group with `chat_id=..., chat_type="supergroup"`)."""
-        return self.api.push_update(
-            make_text_update(next(self.ids), self.user_id, text, **self.who, **where)
-        )
-
-    def send_photo(self, caption: str | None = None, **extra: Any) -> int:
-        """Send a photo (the fake's default sizes photo-s, photo-m, photo-l)."""
-        update_id = next(self.ids)
-        update = make_photo_update(update_id, self.user_id, caption=caption, **self.who, **extra)
-        return self.api.push_update(update)
-
-    def press(self, data: str, message_id: int = 1, **where: Any) -> int:
-        """Press an inline button carrying `data`."""
-        update = make_callback_update(
-            next(self.ids), self.user_id, data, message_id=message_id, **self.who, **where
-        )
-        return self.api.push_update(update)
-
-    async def hears(self, count: int = 1, *methods: str) -> list[Call]:
-        """The successful sends to this person, once there are `count` of them."""
-        return await sent_to(self.api, self.user_id, count, methods or ("sendMessage",))
 
 
 async def sent_to(

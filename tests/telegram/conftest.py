@@ -12,8 +12,9 @@ from bot.app import Core
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
 from storage.models import Community
+from tests.factories import Transcript
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chats import TelegramUser
+from tests.telegram.line import TelegramLine
 
 TOKEN = "123456:GUYUB-TEST-TOKEN"
 
@@ -32,10 +33,10 @@ async def api() -> AsyncIterator[FakeTelegramAPI]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTelegramAPI) -> Settings:
+def settings(tmp_path: Path, database_url: str, api: FakeTelegramAPI) -> Settings:
     """Polling-mode settings pointed at the fake (overrides the shared fixture)."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=api.base_url,
@@ -61,6 +62,18 @@ def update_ids() -> Iterator[int]:
 
 
 @pytest.fixture
-def siti(api: FakeTelegramAPI, update_ids: Iterator[int]) -> TelegramUser:
-    """Siti (Telegram user 42, Indonesian)."""
-    return TelegramUser(api, update_ids, 42, first_name="Siti", username="siti_kripik")
+def line(
+    core: Core, api: FakeTelegramAPI, telegram: TelegramChannel, update_ids: Iterator[int]
+) -> TelegramLine:
+    """Telegram for real, with Siti (user 42, @siti_kripik) among its people."""
+    telegram_line = TelegramLine(core, api, telegram, update_ids)
+    telegram_line.person("Siti", 42, username="siti_kripik")
+    return telegram_line
+
+
+@pytest.fixture
+def chat(core: Core, community: Community, line: TelegramLine) -> Transcript:
+    """The transcript helper, everyone on Telegram (the real PTB path) unless switched."""
+    transcript = Transcript(core, community)
+    transcript.use(line, default=True)
+    return transcript

@@ -1,13 +1,14 @@
 """Button presses: answered at once, and payloads too long for Telegram found back."""
 
 from bot.app import Core
-from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_render import callback_data
 from storage.conversations import load_state, save_state
 from storage.db import transaction
 from storage.models import Community
+from tests.factories import Transcript
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chats import TelegramUser, add_member, identity_of
+from tests.telegram.chats import add_member, identity_of
+from tests.telegram.line import TelegramLine
 
 LONG = "/profil usaha Keripik Singkong Balado Pedas Manis Asli Buatan Ibu Siti"
 
@@ -31,31 +32,23 @@ def show_buttons(core: Core, user_id: int, buttons: list[list[str]]) -> None:
 
 
 async def test_a_long_payload_comes_back_from_its_token(
-    telegram: TelegramChannel,
-    api: FakeTelegramAPI,
-    core: Core,
-    community: Community,
-    siti: TelegramUser,
+    chat: Transcript, line: TelegramLine, api: FakeTelegramAPI, core: Core, community: Community
 ) -> None:
     add_member(core, community, 42, "Siti")
     show_buttons(core, 42, [["Simpan nama usaha", LONG]])
     token = callback_data(LONG)
     assert len(token.encode()) <= 64
 
-    press = siti.press(token, message_id=5)
-    _saved, card = await siti.hears(2)
-    assert (
-        "Nama usaha: Keripik Singkong Balado Pedas Manis Asli Buatan Ibu Siti"
-        in (card.params["text"])
-    )
+    _saved, card = await chat.say("Siti", payload=token)  # as Telegram sends the press
+    assert "Nama usaha: Keripik Singkong Balado Pedas Manis Asli Buatan Ibu Siti" in card.text
     (answer,) = api.calls_to("answerCallbackQuery")
+    press = line.last_update_id
     assert answer.params == {"callback_query_id": f"cbq-{press}"}  # the spinner stops
 
 
 async def test_a_token_no_longer_shown_has_expired(
-    telegram: TelegramChannel, core: Core, community: Community, siti: TelegramUser
+    chat: Transcript, core: Core, community: Community
 ) -> None:
     add_member(core, community, 42, "Siti")
-    siti.press(callback_data(LONG))
-    (expired,) = await siti.hears()
-    assert "Tombol itu sudah tidak berlaku" in expired.params["text"]
+    (expired,) = await chat.say("Siti", payload=callback_data(LONG))
+    assert "Tombol itu sudah tidak berlaku" in expired.text

@@ -13,8 +13,10 @@ from jobs.sending import Outbound
 from storage.db import transaction
 from storage.media import MediaStore
 from storage.models import Community, Media
+from tests.factories import Transcript
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chats import JPEG, TelegramUser, add_member, kept_photo
+from tests.telegram.chats import JPEG, add_member, kept_photo
+from tests.telegram.line import TelegramLine
 
 REPLIES = ("sendMessage", "sendPhoto")
 
@@ -24,29 +26,28 @@ def outbound(reply: Reply, address: str = "42") -> Outbound:
 
 
 async def test_a_product_photo_becomes_a_card_and_is_downloaded_once(
-    telegram: TelegramChannel,
+    chat: Transcript,
+    line: TelegramLine,
     api: FakeTelegramAPI,
     core: Core,
     community: Community,
-    siti: TelegramUser,
 ) -> None:
     add_member(core, community, 42, "Siti")
     api.add_file("photo-l", JPEG, file_path="photos/photo-l.jpg")
 
-    siti.send_photo(caption="Keripik singkong <balado> 15rb")
-    (card,) = await siti.hears(1, *REPLIES)
+    await chat.say("Siti", "Keripik singkong <balado> 15rb", photo=True)
+    (card,) = line.sent("Siti", *REPLIES)
     assert card.method == "sendPhoto" and card.params["photo"] == "photo-l"  # no re-upload
     assert "#1 Keripik singkong &lt;balado&gt;" in card.params["caption"]
     assert "Rp15.000" in card.params["caption"] and card.params["parse_mode"] == "HTML"
     buttons = [b for row in card.params["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons[0]["callback_data"] == "product:ok"
 
-    siti.press("product:ok", message_id=card.result["message_id"])
-    published = (await siti.hears(2, *REPLIES))[-1]
+    await chat.press("Siti", "Pasang")  # the card's own button, on the card
+    published = line.sent("Siti", *REPLIES)[1]  # the first answer to the press
     assert "#1 Keripik singkong &lt;balado&gt; sudah tayang!" in published.params["text"]
 
-    siti.send_photo(caption="Keripik singkong original 12rb")  # the same picture again
-    await siti.hears(3, *REPLIES)
+    assert await chat.say("Siti", "Keripik singkong original 12rb", photo=True)  # same picture
     assert [c.params["file_id"] for c in api.calls_to("getFile")] == ["photo-l"]  # the largest
     with core.open_session() as session:
         (media,) = session.exec(select(Media)).all()
@@ -55,28 +56,22 @@ async def test_a_product_photo_becomes_a_card_and_is_downloaded_once(
 
 
 async def test_a_photo_from_someone_who_has_not_joined_is_not_kept(
-    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, siti: TelegramUser
+    chat: Transcript, api: FakeTelegramAPI, core: Core
 ) -> None:
     api.add_file("photo-l", JPEG)
-    siti.send_photo(caption="Kue lapis")
-    (answer,) = await siti.hears()
-    assert "GABUNG" in answer.params["text"]
+    (answer,) = await chat.say("Siti", "Kue lapis", photo=True)
+    assert "GABUNG" in answer.text
     assert api.calls_to("getFile") == []
     with core.open_session() as session:
         assert session.exec(select(Media)).all() == []
 
 
 async def test_a_failed_download_asks_for_the_photo_again(
-    telegram: TelegramChannel,
-    api: FakeTelegramAPI,
-    core: Core,
-    community: Community,
-    siti: TelegramUser,
+    chat: Transcript, core: Core, community: Community
 ) -> None:
     add_member(core, community, 42, "Siti")  # the fake knows no file "photo-l": getFile 400
-    siti.send_photo(caption="Kue lapis")
-    (sorry,) = await siti.hears()
-    assert "kirim ulang fotonya" in sorry.params["text"]
+    (sorry,) = await chat.say("Siti", "Kue lapis", photo=True)
+    assert "kirim ulang fotonya" in sorry.text
 
 
 @pytest.mark.parametrize("data", [b"<html>not a photo</html>", JPEG[: len(JPEG) // 2]])
@@ -171,7 +166,7 @@ async def test_a_photo_is_written_to_disk_off_the_event_loop(
     api: FakeTelegramAPI,
     core: Core,
     community: Community,
-    siti: TelegramUser,
+    chat: Transcript,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add_member(core, community, 42, "Siti")
@@ -184,6 +179,5 @@ async def test_a_photo_is_written_to_disk_off_the_event_loop(
         return save(self, **kwargs)
 
     monkeypatch.setattr(MediaStore, "save", recording_save)
-    siti.send_photo(caption="Keripik singkong 15rb")
-    await siti.hears(1, *REPLIES)
+    assert await chat.say("Siti", "Keripik singkong 15rb", photo=True)
     assert len(writers) == 1 and writers[0] != loop_thread

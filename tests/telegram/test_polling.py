@@ -8,7 +8,9 @@ import pytest
 
 from bot.app import Core
 from bot.channels.telegram import TelegramChannel
+from handlers.clock import ManualClock
 from storage.models import Community, Member, Role
+from tests.factories import Transcript
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
     bot_user,
@@ -16,14 +18,15 @@ from tests.fakes.telegram_api import (
     make_text_update,
     make_user,
 )
-from tests.telegram.chats import TelegramUser, add_member, fetched, identity_of
+from tests.telegram.chats import add_member, fetched, identity_of
+from tests.telegram.line import TelegramLine
 
 
 async def test_join_by_deep_link_and_consent_button(
-    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, siti: TelegramUser
+    chat: Transcript, line: TelegramLine, api: FakeTelegramAPI, core: Core
 ) -> None:
-    siti.say("/start KBA13")
-    (consent,) = await siti.hears()
+    await chat.say("Siti", "/start KBA13")
+    (consent,) = line.sent("Siti")
     assert "KBA 13 Ulu" in consent.params["text"] and consent.params["parse_mode"] == "HTML"
     assert consent.params["reply_markup"] == {
         "inline_keyboard": [
@@ -34,8 +37,8 @@ async def test_join_by_deep_link_and_consent_button(
         ]
     }
 
-    siti.press("join:yes", message_id=consent.result["message_id"])
-    welcome = (await siti.hears(2))[-1]
+    await chat.press("Siti", "Setuju")  # on the message that showed the button
+    welcome = line.sent("Siti")[-1]
     assert "Terima kasih, Siti!" in welcome.params["text"]
     (answer,) = api.calls_to("answerCallbackQuery")
     assert api.calls.index(answer) < api.calls.index(welcome)  # the spinner stops first
@@ -44,26 +47,23 @@ async def test_join_by_deep_link_and_consent_button(
     assert identity is not None and identity.member_id is not None
     assert identity.username == "siti_kripik"
 
-    siti.say("/menu@GuyubTestBot")
-    menu = (await siti.hears(3))[-1]
+    await chat.say("Siti", "/menu@GuyubTestBot")
+    menu = line.sent("Siti")[-1]
     assert "/profil" in menu.params["text"] and "/hubungkan" not in menu.params["text"]
 
 
-async def test_english_speaker_gets_english(
-    telegram: TelegramChannel, api: FakeTelegramAPI, update_ids: Iterator[int]
-) -> None:
-    john = TelegramUser(api, update_ids, 55, first_name="John", language_code="en")
-    john.say("/start")
-    (hello,) = await john.hears()
-    assert hello.params["text"].startswith("Hello!")
+async def test_english_speaker_gets_english(chat: Transcript, line: TelegramLine) -> None:
+    line.person("John", 55, language_code="en")
+    (hello,) = await chat.say("John", "/start")
+    assert hello.text.startswith("Hello!")
 
 
 async def test_names_are_shown_literally_never_as_html(
-    telegram: TelegramChannel, core: Core, community: Community, siti: TelegramUser
+    chat: Transcript, line: TelegramLine, core: Core, community: Community
 ) -> None:
     add_member(core, community, 42, "Siti")
-    siti.say("/profil usaha <b>Bu</b> & <script>")
-    _saved, card = await siti.hears(2)
+    await chat.say("Siti", "/profil usaha <b>Bu</b> & <script>")
+    _saved, card = line.sent("Siti")
     assert card.params["parse_mode"] == "HTML"
     assert "Nama usaha: &lt;b&gt;Bu&lt;/b&gt; &amp; &lt;script&gt;" in card.params["text"]
     assert "<b>" not in card.params["text"]
@@ -72,13 +72,13 @@ async def test_names_are_shown_literally_never_as_html(
 
 
 async def test_a_duplicate_update_is_answered_once(
-    telegram: TelegramChannel, api: FakeTelegramAPI, siti: TelegramUser
+    chat: Transcript, line: TelegramLine, api: FakeTelegramAPI
 ) -> None:
     update = make_text_update(7, 42, "/menu")
     api.push_update(update)
     api.push_update(update)
-    siti.say("/bahasa")  # the same chat is handled in order: the duplicate came first
-    replies = await siti.hears(2)
+    await chat.say("Siti", "/bahasa")  # the same chat is handled in order: the duplicate first
+    replies = line.sent("Siti")
     assert "Menu" in replies[0].params["text"]
     assert "bahasa" in replies[1].params["text"].lower()
     assert len(api.sent_texts(42)) == 2
@@ -89,7 +89,7 @@ async def test_edits_and_voice_notes(
     api: FakeTelegramAPI,
     core: Core,
     community: Community,
-    siti: TelegramUser,
+    line: TelegramLine,
 ) -> None:
     add_member(core, community, 42, "Siti")
     user, chat = make_user(42), make_chat(42, "private", first_name="Siti")
@@ -97,7 +97,8 @@ async def test_edits_and_voice_notes(
     api.push_update({"update_id": 1, "edited_message": base | {"message_id": 3, "text": "x"}})
     voice = {"file_id": "voice-1", "file_unique_id": "u-voice-1", "duration": 2}
     api.push_update({"update_id": 2, "message": base | {"message_id": 4, "voice": voice}})
-    (answer,) = await siti.hears()
+    await line.handled(2)
+    (answer,) = line.sent("Siti")
     assert "hanya bisa membaca teks dan foto" in answer.params["text"]
     assert api.calls_to("getFile") == []  # voice notes are not downloaded
 
@@ -125,12 +126,12 @@ async def test_blocked_during_a_reply(
     api: FakeTelegramAPI,
     core: Core,
     community: Community,
-    siti: TelegramUser,
+    chat: Transcript,
 ) -> None:
     add_member(core, community, 42, "Siti")
     api.block_chat(42)
-    siti.say("/menu")
-    (refused,) = await api.wait_for("sendMessage")
+    assert await chat.say("Siti", "/menu") == []  # nothing got through
+    (refused,) = api.calls_to("sendMessage")
     await telegram.stop()
     assert refused.error_code == 403
     identity = identity_of(core, 42)
@@ -139,13 +140,14 @@ async def test_blocked_during_a_reply(
 
 
 async def test_a_429_on_a_reply_is_waited_out_for_that_chat(
-    telegram: TelegramChannel, api: FakeTelegramAPI, siti: TelegramUser
+    chat: Transcript, api: FakeTelegramAPI, clock: ManualClock
 ) -> None:
     api.fail_next("sendMessage", 429, retry_after=0.1, chat_id=42)
-    siti.say("/start")
-    (hello,) = await siti.hears()
+    before = clock.now()
+    (hello,) = await chat.say("Siti", "/start")
     assert [c.error_code for c in api.calls_to("sendMessage")] == [429, None]
-    assert hello.params["text"].startswith("Halo!")
+    assert hello.text.startswith("Halo!")
+    assert clock.now() - before >= timedelta(seconds=0.1)  # waited out, in virtual time
 
 
 async def test_command_menus(
@@ -189,19 +191,26 @@ def coordinator(core: Core, community: Community) -> Member:
 
 
 async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(
-    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, siti: TelegramUser
+    telegram: TelegramChannel,
+    api: FakeTelegramAPI,
+    core: Core,
+    chat: Transcript,
+    line: TelegramLine,
+    update_ids: Iterator[int],
 ) -> None:
     update = make_text_update(70, 42, "/menu")
     api.push_update(update)
-    (menu,) = await siti.hears()
+    await line.handled(70)
+    (menu,) = line.sent("Siti")
     await telegram.stop()  # the process goes down ...
 
     again = TelegramChannel(core, poll_timeout=timedelta(seconds=1))
     await again.start()  # ... and comes back on the same database
     try:
+        chat.use(TelegramLine(core, api, again, update_ids))  # Siti is user 42 there too
         api.push_update(update)  # Telegram had not seen our confirmation: it sends it again
-        siti.say("/bahasa")
-        replies = await siti.hears(2)
+        await chat.say("42", "/bahasa")
+        replies = line.sent("Siti")
         assert replies[0] is menu and "bahasa" in replies[1].params["text"].lower()
         assert len(api.sent_texts(42)) == 2
     finally:

@@ -25,10 +25,10 @@ HOOK = "/tg/hook-8f3a"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTelegramAPI) -> Settings:
+def settings(tmp_path: Path, database_url: str, api: FakeTelegramAPI) -> Settings:
     """Webhook-mode settings (overrides the polling ones)."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         telegram_bot_token=SecretStr("123456:GUYUB-TEST-TOKEN"),
         telegram_api_base_url=api.base_url,
@@ -106,9 +106,19 @@ async def test_redelivered_updates_are_answered_once(
 
 
 async def test_answered_before_handled_and_stop_finishes_what_came_in(
-    telegram: TelegramChannel, web: httpx.AsyncClient, api: FakeTelegramAPI
+    telegram: TelegramChannel,
+    web: httpx.AsyncClient,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    release = asyncio.Event()
+    release, stop_began = asyncio.Event(), asyncio.Event()
+    stop_application = telegram.application.stop
+
+    async def stop_and_tell() -> None:  # the channel stops the application once it refuses
+        stop_began.set()
+        await stop_application()
+
+    monkeypatch.setattr(telegram.application, "stop", stop_and_tell)
 
     async def slow_send(call: Call) -> dict[str, object]:
         await release.wait()
@@ -118,7 +128,7 @@ async def test_answered_before_handled_and_stop_finishes_what_came_in(
     assert await post(web, make_text_update(20, 42, "/start")) == 200  # answered at once
     await api.wait_for("sendMessage")  # ... while the reply is still on its way
     stopping = asyncio.create_task(telegram.stop())
-    await asyncio.sleep(0)  # let stop() begin
+    await stop_began.wait()
     assert await post(web, make_text_update(21, 42, "/menu")) == 503  # no new work now
     assert not stopping.done()
     release.set()

@@ -2,18 +2,13 @@
 app (httpx ASGITransport), the real twilio client against FakeTwilioAPI on 127.0.0.1,
 a real SQLite file, and a ManualClock."""
 
-import itertools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlmodel import select
-from starlette.datastructures import FormData
-from twilio.request_validator import RequestValidator
 
 from bot.app import Core
 from bot.channels.whatsapp import WhatsAppChannel
@@ -22,115 +17,38 @@ from bot.web import build_web_app
 from handlers.clock import ManualClock
 from handlers.messages import Reply, reply_to_payload
 from storage.db import transaction
-from storage.models import ChannelIdentity, Community, Member, OutboxMessage
+from storage.models import Community, Member, OutboxMessage
 from storage.outbox import enqueue
-from tests.fakes.twilio_api import FakeTwilioAPI, SentMessage
+from tests.factories import Transcript
+from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.whatsapp.line import WhatsAppLine
+from tests.whatsapp.webhooks import (
+    ACCOUNT_SID,
+    BOT_NUMBER,
+    INTERNAL,
+    NOTICE,
+    PUBLIC,
+    SARI,
+    TEMPLATE_NOTICE,
+    TOKEN,
+    Phone,
+    form_post,
+    sign,
+)
 
-ACCOUNT_SID = "AC" + "1" * 32
-TOKEN = "wa-test-token"
-PUBLIC = "https://guyub.example"
-INTERNAL = "http://internal:8080"  # what the app sees behind the proxy / tunnel
-BOT_NUMBER = "whatsapp:+14155238886"
-SARI = "+6281234567890"
-TEMPLATE_NOTICE = "HX" + "a" * 32
-NOTICE = "Ada yang tertarik dengan Keripik Tempe Anda!\nHubungi Pak Budi."
-
-_sids = itertools.count(1)
-
-
-def sign(url: str, params: Sequence[tuple[str, str]], token: str = TOKEN) -> str:
-    """X-Twilio-Signature as Twilio computes it, with twilio's own validator."""
-    return RequestValidator(token).compute_signature(url, FormData(list(params)))
-
-
-def form_post(
-    path: str, params: Sequence[tuple[str, str]], *, signed_for: str | None = None
-) -> dict[str, Any]:
-    """Keyword arguments for httpx `post`: the urlencoded body and Twilio's headers."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if signed_for is not None:
-        headers["X-Twilio-Signature"] = sign(signed_for, params)
-    return {"url": path, "content": urlencode(list(params)), "headers": headers}
-
-
-class Phone:
-    """Someone on WhatsApp writing to Guyub: what Twilio would POST to /whatsapp."""
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        api: FakeTwilioAPI,
-        channel: WhatsAppChannel,
-        number: str,
-        public: str = PUBLIC,
-    ) -> None:
-        self.http, self.api, self.channel, self.number = http, api, channel, number
-        self.public = public
-        self.name = "Bu Sari"
-
-    def params(
-        self,
-        text: str = "",
-        *,
-        sid: str | None = None,
-        media: Sequence[tuple[str, str]] = (),
-        payload: str | None = None,
-    ) -> list[tuple[str, str]]:
-        """The form of an inbound WhatsApp message, as Twilio sends it."""
-        sid = sid or f"SM{next(_sids):032x}"
-        params = [
-            ("SmsMessageSid", sid),
-            ("NumMedia", str(len(media))),
-            ("ProfileName", self.name),
-            ("MessageType", "image" if media else "text"),
-            ("SmsSid", sid),
-            ("WaId", self.number.lstrip("+")),
-            ("SmsStatus", "received"),
-            ("Body", text),
-            ("To", BOT_NUMBER),
-            ("NumSegments", "1"),
-            ("MessageSid", sid),
-            ("AccountSid", ACCOUNT_SID),
-            ("From", f"whatsapp:{self.number}"),
-            ("ApiVersion", "2010-04-01"),
-        ]
-        for index, (url, content_type) in enumerate(media):
-            params += [(f"MediaUrl{index}", url), (f"MediaContentType{index}", content_type)]
-        if payload is not None:
-            params += [("ButtonPayload", payload), ("ButtonText", text)]
-        return params
-
-    async def post(self, params: Sequence[tuple[str, str]]) -> httpx.Response:
-        """POST a correctly signed webhook (signed for the public URL)."""
-        return await self.http.post(
-            **form_post("/whatsapp", params, signed_for=f"{self.public}/whatsapp")
-        )
-
-    async def say(self, text: str = "", **kwargs: Any) -> list[str]:
-        """Send a message; the bodies Guyub sent back once it is done."""
-        before = len(self.api.messages)
-        response = await self.post(self.params(text, **kwargs))
-        assert response.status_code == 200, response.text
-        await self.channel.idle()
-        return self.bodies(self.api.messages[before:])
-
-    def bodies(self, messages: Sequence[SentMessage]) -> list[str]:
-        return [m.body or "" for m in messages if m.to == f"whatsapp:{self.number}"]
-
-    def member(self, core: Core) -> Member | None:
-        identity = self.identity(core)
-        if identity is None or identity.member_id is None:
-            return None
-        with core.open_session() as session:
-            return session.get(Member, identity.member_id)
-
-    def identity(self, core: Core) -> ChannelIdentity | None:
-        with core.open_session() as session:
-            return session.exec(
-                select(ChannelIdentity).where(
-                    ChannelIdentity.channel == "whatsapp", ChannelIdentity.address == self.number
-                )
-            ).first()
+__all__ = [
+    "ACCOUNT_SID",
+    "BOT_NUMBER",
+    "NOTICE",
+    "PUBLIC",
+    "SARI",
+    "TOKEN",
+    "Phone",
+    "form_post",
+    "queue",
+    "row",
+    "sign",
+]
 
 
 @pytest.fixture
@@ -146,9 +64,11 @@ def template_notice() -> str | None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, api: FakeTwilioAPI, template_notice: str | None) -> Settings:
+def settings(
+    tmp_path: Path, database_url: str, api: FakeTwilioAPI, template_notice: str | None
+) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'guyub.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=TOKEN,  # type: ignore[arg-type]
@@ -182,13 +102,26 @@ def sari(http: httpx.AsyncClient, api: FakeTwilioAPI, channel: WhatsAppChannel) 
 
 
 @pytest.fixture
-async def member(sari: Phone, core: Core, community: Community, api: FakeTwilioAPI) -> Member:
+def line(core: Core, sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel) -> WhatsAppLine:
+    """WhatsApp for real, with Bu Sari (SARI) among its people."""
+    whatsapp_line = WhatsAppLine(core, sari, api, channel.sender.media_base)
+    whatsapp_line.person("Sari", SARI, "Bu Sari")
+    return whatsapp_line
+
+
+@pytest.fixture
+def chat(core: Core, community: Community, line: WhatsAppLine) -> Transcript:
+    """The transcript helper, everyone on WhatsApp (the real Twilio path) unless switched."""
+    transcript = Transcript(core, community)
+    transcript.use(line, default=True)
+    return transcript
+
+
+@pytest.fixture
+async def member(chat: Transcript, api: FakeTwilioAPI) -> Member:
     """Bu Sari joined over WhatsApp (then the fake forgets the join chatter)."""
-    await sari.say("GABUNG KBA13")
-    await sari.say("1")
+    joined = await chat.join("Sari")
     api.clear()
-    joined = sari.member(core)
-    assert joined is not None
     return joined
 
 

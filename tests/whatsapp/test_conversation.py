@@ -11,18 +11,21 @@ from bot.app import Core
 from bot.channels.whatsapp import WhatsAppChannel
 from storage.media import MediaStore
 from storage.models import Community, Media, Member
+from tests.factories import Transcript
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.images import image_bytes
 from tests.whatsapp.conftest import ACCOUNT_SID, PUBLIC, SARI, Phone
+from tests.whatsapp.line import WhatsAppLine
+from tests.whatsapp.webhooks import twilio_media
 
 
 async def test_join_and_consent_by_number(
-    sari: Phone, core: Core, community: Community, clock
+    chat: Transcript, sari: Phone, core: Core, community: Community, clock
 ) -> None:
-    [consent] = await sari.say("GABUNG KBA13")
+    [consent] = await chat.bodies("Sari", "GABUNG KBA13")
     assert "KBA 13 Ulu" in consent and "Setuju?" in consent
     assert consent.endswith("1. Setuju\n2. Batal")
-    [welcome] = await sari.say("1")
+    [welcome] = await chat.bodies("Sari", "1")
     assert welcome.startswith("Terima kasih, Bu Sari! Anda sekarang anggota KBA 13 Ulu.")
 
     member = sari.member(core)
@@ -33,34 +36,39 @@ async def test_join_and_consent_by_number(
 
 
 async def test_consent_by_the_buttons_own_words_and_by_button_payload(
-    sari: Phone, core: Core, community: Community
+    chat: Transcript, line: WhatsAppLine, core: Core, community: Community
 ) -> None:
-    await sari.say("gabung kba13")
-    [again] = await sari.say("hmm")  # not an answer: asked again
+    await chat.bodies("Sari", "gabung kba13")
+    [again] = await chat.bodies("Sari", "hmm")  # not an answer: asked again
     assert again.endswith("1. Setuju\n2. Batal")
-    [welcome] = await sari.say("setuju")
+    [welcome] = await chat.bodies("Sari", "setuju")
     assert "anggota KBA 13 Ulu" in welcome
 
-    budi = Phone(sari.http, sari.api, sari.channel, "+6285600001111")
-    budi.name = "Pak Budi"
-    await budi.say("GABUNG KBA13")
-    [welcome] = await budi.say("Setuju", payload="join:yes")  # a WhatsApp quick-reply button
+    line.person("Budi", "+6285600001111", "Pak Budi")
+    await chat.bodies("Budi", "GABUNG KBA13")
+    [welcome] = await chat.bodies(
+        "Budi", "Setuju", payload="join:yes"
+    )  # a WhatsApp quick-reply button
     assert "Pak Budi" in welcome
-    assert budi.member(core) is not None
+    assert chat.member("Budi") is not None
 
 
 async def test_product_photo_is_downloaded_with_basic_auth_and_kept_once(
-    sari: Phone, core: Core, community: Community, api: FakeTwilioAPI
+    chat: Transcript, sari: Phone, core: Core, community: Community, api: FakeTwilioAPI
 ) -> None:
-    await sari.say("GABUNG KBA13")
-    await sari.say("1")
+    await chat.bodies("Sari", "GABUNG KBA13")
+    await chat.bodies("Sari", "1")
     photo = image_bytes("keripik tempe")
     url = api.add_media("keripik", photo, "image/jpeg", redirect=True)  # Twilio: 307 to a CDN
-    replies = await sari.say("Keripik tempe 15rb", media=[(url, "image/jpeg")])
+    replies = await chat.bodies(
+        "Sari", "Keripik tempe 15rb", media=[twilio_media(url, "image/jpeg")]
+    )
     assert replies  # the router (or the catalogue, once it lands) answered
     assert api.media_requests == [url.removeprefix(api.base_url)]  # with our credentials
 
-    await sari.say("Keripik tempe 15rb", media=[(url, "image/jpeg")])  # sent twice: same bytes
+    await chat.bodies(
+        "Sari", "Keripik tempe 15rb", media=[twilio_media(url, "image/jpeg")]
+    )  # sent twice: same bytes
     with core.open_session() as session:
         [media] = session.exec(select(Media)).all()
     assert media.content_type == "image/jpeg" and media.size == len(photo)
@@ -87,20 +95,20 @@ async def test_a_retried_photo_message_is_not_downloaded_again(
 
 
 async def test_a_photo_that_cannot_be_fetched_gets_a_friendly_reply(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member
 ) -> None:
     gone = f"{api.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MMx/Media/MEgone"
-    [reply] = await sari.say("", media=[(gone, "image/jpeg")])
+    [reply] = await chat.bodies("Sari", "", media=[twilio_media(gone, "image/jpeg")])
     assert reply.startswith("Maaf, foto Anda belum berhasil kami terima.")
     with core.open_session() as session:
         assert session.exec(select(Media)).all() == []
 
 
 async def test_a_photo_from_someone_who_has_not_joined_is_not_kept(
-    sari: Phone, api: FakeTwilioAPI, core: Core, community: Community
+    chat: Transcript, api: FakeTwilioAPI, core: Core, community: Community
 ) -> None:
     url = api.add_media("kue", image_bytes("kue lapis"), "image/jpeg")
-    [answer] = await sari.say("Kue lapis", media=[(url, "image/jpeg")])
+    [answer] = await chat.bodies("Sari", "Kue lapis", media=[twilio_media(url, "image/jpeg")])
     assert "GABUNG" in answer
     assert api.media_requests == []  # not even fetched: she has not consented to anything
     with core.open_session() as session:
@@ -108,39 +116,39 @@ async def test_a_photo_from_someone_who_has_not_joined_is_not_kept(
 
 
 async def test_voice_notes_are_not_downloaded(
-    sari: Phone, api: FakeTwilioAPI, community: Community
+    chat: Transcript, api: FakeTwilioAPI, community: Community
 ) -> None:
-    await sari.say("GABUNG KBA13")
-    await sari.say("1")
+    await chat.bodies("Sari", "GABUNG KBA13")
+    await chat.bodies("Sari", "1")
     url = api.add_media("voice", b"OggS", "audio/ogg")
-    [reply] = await sari.say("", media=[(url, "audio/ogg")])
+    [reply] = await chat.bodies("Sari", "", media=[twilio_media(url, "audio/ogg")])
     assert reply.startswith("Maaf, saya hanya bisa membaca teks dan foto.")
     assert api.media_requests == []
 
 
 async def test_a_rate_limited_reply_is_retried(
-    sari: Phone, api: FakeTwilioAPI, community: Community
+    chat: Transcript, api: FakeTwilioAPI, community: Community
 ) -> None:
     api.fail_next(status=429, code=20429)
-    [consent] = await sari.say("GABUNG KBA13")
+    [consent] = await chat.bodies("Sari", "GABUNG KBA13")
     assert "Setuju?" in consent
     assert [(a.http_status, a.error_code) for a in api.attempts] == [(429, 20429), (201, None)]
 
 
 async def test_a_reply_to_an_invalid_number_is_logged_not_raised(
-    sari: Phone, api: FakeTwilioAPI, channel: WhatsAppChannel, caplog
+    chat: Transcript, api: FakeTwilioAPI, channel: WhatsAppChannel, caplog
 ) -> None:
     api.fail_to(SARI)
-    assert await sari.say("halo") == []
+    assert await chat.bodies("Sari", "halo") == []
     assert "+6281****7890" in caplog.text and SARI not in caplog.text
     api.clear()
-    assert len(await sari.say("halo lagi")) == 1  # the channel carries on
+    assert len(await chat.bodies("Sari", "halo lagi")) == 1  # the channel carries on
 
 
 async def test_status_callback_of_a_direct_reply_is_accepted(
-    sari: Phone, api: FakeTwilioAPI
+    chat: Transcript, sari: Phone, api: FakeTwilioAPI
 ) -> None:
-    await sari.say("halo")
+    await chat.bodies("Sari", "halo")
     callback = api.status_callback(api.messages[0], "delivered")
     assert callback.url == f"{PUBLIC}/whatsapp/status"
     response = await sari.http.post(
@@ -150,7 +158,10 @@ async def test_status_callback_of_a_direct_reply_is_accepted(
 
 
 async def test_a_photo_is_written_to_disk_off_the_event_loop(
-    sari: Phone, api: FakeTwilioAPI, member: Member, monkeypatch: pytest.MonkeyPatch
+    chat: Transcript,
+    api: FakeTwilioAPI,
+    member: Member,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     loop_thread, writers = threading.get_ident(), []
     save = MediaStore.save
@@ -161,5 +172,5 @@ async def test_a_photo_is_written_to_disk_off_the_event_loop(
 
     monkeypatch.setattr(MediaStore, "save", recording_save)
     url = api.add_media("rendang", image_bytes("rendang"), "image/jpeg")
-    await sari.say("Rendang 85rb", media=[(url, "image/jpeg")])
+    await chat.bodies("Sari", "Rendang 85rb", media=[twilio_media(url, "image/jpeg")])
     assert len(writers) == 1 and writers[0] != loop_thread

@@ -15,21 +15,22 @@ from bot.settings import Settings
 from bot.web import build_web_app
 from handlers.clock import ManualClock
 from handlers.messages import Reply
-from tests.factories import make_community
+from tests.factories import Transcript, make_community
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.whatsapp.conftest import ACCOUNT_SID, BOT_NUMBER, TOKEN, Phone, queue, row
+from tests.whatsapp.line import WhatsAppLine
 
 
 @pytest.fixture
 async def live(
-    tmp_path: Path, clock: ManualClock, api: FakeTwilioAPI
+    tmp_path: Path, database_url: str, clock: ManualClock, api: FakeTwilioAPI
 ) -> AsyncIterator[tuple[Core, WhatsAppChannel, str]]:
     """Core + channel served by uvicorn; yields the public base URL (the server itself)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'live.db'}",
+        database_url=database_url,
         media_dir=tmp_path / "media",
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=TOKEN,  # type: ignore[arg-type]
@@ -63,8 +64,12 @@ async def test_join_notice_and_delivery_report_over_real_http(
     core, channel, base = live
     async with httpx.AsyncClient(base_url=base) as http:
         sari = Phone(http, api, channel, "+6281234567890", public=base)
-        await sari.say("GABUNG KBA13")
-        [welcome] = await sari.say("1")
+        line = WhatsAppLine(core, sari, api, channel.sender.media_base)
+        line.person("Sari", sari.number, "Bu Sari")
+        chat = Transcript(core)
+        chat.use(line, default=True)
+        await chat.say("Sari", "GABUNG KBA13")
+        [welcome] = await chat.bodies("Sari", "1")
         assert "anggota KBA 13 Ulu" in welcome
         member = sari.member(core)
         assert member is not None

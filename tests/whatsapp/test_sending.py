@@ -12,6 +12,7 @@ from handlers.clock import ManualClock
 from handlers.messages import Button, Reply
 from storage.db import transaction
 from storage.models import Member
+from tests.factories import Transcript
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.whatsapp.conftest import NOTICE, PUBLIC, SARI, TEMPLATE_NOTICE, Phone, queue, row
 
@@ -176,12 +177,12 @@ async def test_a_long_notice_is_split_on_line_breaks(
 
 
 async def test_a_notices_numbered_buttons_can_be_answered_by_number(
-    sari: Phone, core: Core, member: Member, api: FakeTwilioAPI
+    chat: Transcript, core: Core, member: Member, api: FakeTwilioAPI
 ) -> None:
     queue(core, member, Reply("Pengumuman rapat Sabtu.", buttons=(Button("Lihat menu", "/menu"),)))
     await core.drain()
     assert api.messages[0].body == "Pengumuman rapat Sabtu.\n\n1. Lihat menu"
-    [menu] = await sari.say("1")
+    [menu] = await chat.bodies("Sari", "1")
     assert "KBA 13 Ulu" in menu
 
 
