@@ -167,14 +167,14 @@ async def test_enormous_numbers_are_questioned_without_crashing(market: Transcri
     assert market.products()[0].price == 15_000
 
 
-async def test_the_stored_description_is_what_followed_the_price(market: Market) -> None:
+async def test_the_stored_description_is_what_followed_the_price(market: Transcript) -> None:
     await market.join("Siti")
     for text, description in (
         ("Keripik 15rb {rasa} pedas", "{rasa} pedas"),
         ("Keripik 15rb *promo*", "*promo*"),
         ("Keripik 15rb _x_", "_x_"),
     ):
-        card = await market.say("Siti", f"JUAL {text}")
+        card = await market.texts("Siti", f"JUAL {text}")
         assert description in card[0]
         assert market.products()[-1].description == description
         await market.press("Siti", "Pasang")

@@ -1,7 +1,8 @@
 """A small fake of the Telegram Bot API for tests: the methods Guyub calls, no more.
 
 getMe, getUpdates, setWebhook/deleteWebhook, setMyCommands, sendMessage, sendPhoto,
-sendMediaGroup (photos), answerCallbackQuery, getFile and file downloads; any other method
+sendMediaGroup (photos), sendDocument (uploads, for the DATAKU export), answerCallbackQuery,
+getFile and file downloads; any other method
 answers 404 "method not found", as Telegram does for an unknown one, so a new call in
 production code shows up as a failing test until the fake learns it.
 
@@ -406,6 +407,7 @@ class FakeTelegramAPI:
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
             "sendmediagroup": self._send_media_group,
+            "senddocument": self._send_document,
             "answercallbackquery": lambda call: True,
             "setmycommands": self._set_my_commands,
             "getfile": self._get_file,
@@ -751,6 +753,23 @@ class FakeTelegramAPI:
             caption=call.params.get("caption"),
             caption_entities=call.params.get("caption_entities"),
         )
+
+    def _send_document(self, call: Call) -> JSONDict:
+        """Guyub uploads documents (a personal export) under a file name of their own."""
+        document = call.file("document")
+        if not isinstance(document, bytes):
+            raise BotAPIError(400, "Bad Request: the fake takes uploaded documents only")
+        file_id = f"fake-doc-{next(self._ids)}"
+        file_name = call.file_names.get("document")
+        self.add_file(file_id, document, file_path=f"documents/{file_name or file_id}")
+        sent: JSONDict = {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(document),
+        }
+        if file_name:
+            sent["file_name"] = file_name
+        return self._new_message(call, document=sent, caption=call.params.get("caption"))
 
     def _send_media_group(self, call: Call) -> list[JSONDict]:
         items = call.params.get("media") or []

@@ -152,6 +152,15 @@ async def test_send_photo_by_file_id_and_bytes_then_download(api: FakeTelegramAP
     assert bytes(downloaded) == PNG
 
 
+async def test_send_document_keeps_the_upload_and_its_file_name(api: FakeTelegramAPI) -> None:
+    async with build_app(api) as app:
+        sent = await app.bot.send_document(chat_id=42, document=b'{"a": 1}', filename="d.json")
+        downloaded = await (await app.bot.get_file(sent.document.file_id)).download_as_bytearray()
+    (call,) = api.calls_to("sendDocument")
+    assert call.file("document") == b'{"a": 1}' and call.file_names == {"document": "d.json"}
+    assert sent.document.file_name == "d.json" and bytes(downloaded) == b'{"a": 1}'
+
+
 async def test_send_media_group_mixes_uploads_and_file_ids(api: FakeTelegramAPI) -> None:
     async with build_app(api) as app:
         messages = await app.bot.send_media_group(

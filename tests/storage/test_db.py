@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 import storage.db
 from bot.app import build_core
@@ -12,6 +12,8 @@ from handlers.clock import ManualClock
 from storage.db import (
     SchemaOutOfDate,
     check_schema,
+    current_revision,
+    head_revision,
     make_engine,
     prepare,
 )

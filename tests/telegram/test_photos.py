@@ -76,18 +76,12 @@ async def test_a_failed_download_asks_for_the_photo_again(
 
 @pytest.mark.parametrize("data", [b"<html>not a photo</html>", JPEG[: len(JPEG) // 2]])
 async def test_a_download_that_is_not_a_photo_is_not_kept(
-    telegram: TelegramChannel,
-    api: FakeTelegramAPI,
-    core: Core,
-    community: Community,
-    siti: TelegramUser,
-    data: bytes,
+    chat: Transcript, api: FakeTelegramAPI, core: Core, community: Community, data: bytes
 ) -> None:
     add_member(core, community, 42, "Siti")
     api.add_file("photo-l", data)
-    siti.send_photo(caption="Kue lapis")
-    (sorry,) = await siti.hears()
-    assert "kirim ulang fotonya" in sorry.params["text"]
+    (sorry,) = await chat.say("Siti", "Kue lapis", photo=True)
+    assert "kirim ulang fotonya" in sorry.text
     with core.open_session() as session:
         assert session.exec(select(Media)).all() == []
 

@@ -12,9 +12,11 @@ from bot.app import Core
 from bot.channels.twilio_media import MediaHosts
 from bot.settings import Settings
 from storage.models import Media, Member
+from tests.factories import Transcript
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.images import image_bytes
-from tests.whatsapp.conftest import ACCOUNT_SID, Phone
+from tests.whatsapp.conftest import ACCOUNT_SID
+from tests.whatsapp.webhooks import twilio_media
 
 FAILED = "Maaf, foto Anda belum berhasil kami terima."
 
@@ -54,30 +56,31 @@ def stored(core: Core) -> list[Media]:
 
 
 async def test_a_media_url_on_another_host_is_never_fetched(
-    sari: Phone, core: Core, member: Member, elsewhere: Elsewhere
+    chat: Transcript, core: Core, member: Member, elsewhere: Elsewhere
 ) -> None:
-    [reply] = await sari.say("Keripik 15rb", media=[(f"{elsewhere.base_url}/x.png", "image/png")])
+    photo = twilio_media(f"{elsewhere.base_url}/x.png", "image/png")
+    [reply] = await chat.bodies("Sari", "Keripik 15rb", media=[photo])
     assert reply.startswith(FAILED)
     assert elsewhere.requests == []  # not even asked, so no Authorization went there
     assert stored(core) == []
 
 
 async def test_a_redirect_off_twilio_is_not_followed(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member, elsewhere: Elsewhere
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member, elsewhere: Elsewhere
 ) -> None:
     url = api.add_media("keripik", image_bytes("keripik"), redirect=f"{elsewhere.base_url}/cdn")
-    [reply] = await sari.say("Keripik 15rb", media=[(url, "image/jpeg")])
+    [reply] = await chat.bodies("Sari", "Keripik 15rb", media=[twilio_media(url, "image/jpeg")])
     assert reply.startswith(FAILED)
     assert elsewhere.requests == []
     assert stored(core) == []
 
 
 async def test_the_cdn_hop_gets_no_credentials(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member
 ) -> None:
     photo = image_bytes("keripik")
     url = api.add_media("keripik", photo, redirect=True)  # 307 to the fake's /_cdn/
-    await sari.say("Keripik 15rb", media=[(url, "image/jpeg")])
+    await chat.bodies("Sari", "Keripik 15rb", media=[twilio_media(url, "image/jpeg")])
     assert api.media_requests == [url.removeprefix(api.base_url)]  # the API hop: with them
     [(path, authorization)] = api.cdn_requests
     assert path.startswith("/_cdn/") and authorization is None
@@ -95,28 +98,28 @@ async def test_the_cdn_hop_gets_no_credentials(
     ],
 )
 async def test_bytes_that_are_not_a_photo_are_not_stored(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member, data: bytes
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member, data: bytes
 ) -> None:
     url = api.add_media("odd", data, "image/jpeg")
-    [reply] = await sari.say("Keripik 15rb", media=[(url, "image/jpeg")])
+    [reply] = await chat.bodies("Sari", "Keripik 15rb", media=[twilio_media(url, "image/jpeg")])
     assert reply.startswith(FAILED)
     assert stored(core) == []
 
 
 async def test_the_type_stored_is_the_one_the_bytes_have(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member
 ) -> None:
     url = api.add_media("bolu", image_bytes("bolu", "PNG"), "image/jpeg")  # claimed JPEG
-    await sari.say("Bolu 20rb", media=[(url, "image/jpeg")])
+    await chat.bodies("Sari", "Bolu 20rb", media=[twilio_media(url, "image/jpeg")])
     [media] = stored(core)
     assert media.content_type == "image/png"
 
 
 async def test_a_photo_over_5_mb_is_refused(
-    sari: Phone, api: FakeTwilioAPI, core: Core, member: Member
+    chat: Transcript, api: FakeTwilioAPI, core: Core, member: Member
 ) -> None:
     url = api.add_media("huge", image_bytes("huge") + b"\0" * (5 * 1024 * 1024))
-    [reply] = await sari.say("Keripik 15rb", media=[(url, "image/jpeg")])
+    [reply] = await chat.bodies("Sari", "Keripik 15rb", media=[twilio_media(url, "image/jpeg")])
     assert reply.startswith(FAILED)
     assert stored(core) == []
 

@@ -5,14 +5,15 @@ import json
 import httpx
 
 from storage.models import Member
+from tests.factories import Transcript
 from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.whatsapp.conftest import PUBLIC, SARI, Phone
+from tests.whatsapp.conftest import PUBLIC, SARI
 
 
 async def test_dataku_sends_the_summary_with_a_link_to_the_json_file(
-    sari: Phone, member: Member, api: FakeTwilioAPI, http: httpx.AsyncClient
+    chat: Transcript, member: Member, api: FakeTwilioAPI, http: httpx.AsyncClient
 ) -> None:
-    bodies = await sari.say("DATAKU")
+    bodies = await chat.bodies("Sari", "DATAKU")
     text = "\n".join(bodies)
     assert "Data Anda di Guyub (KBA 13 Ulu)" in text and f"WhatsApp: {SARI}" in text
     assert all(m.media_url == [] for m in api.messages)  # no MediaUrl Twilio would refuse
