@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     with_db(sub.add_parser("run", help="start the bot (channels with credentials, or local)"))
     chat = with_db(sub.add_parser("chat", help="chat with the bot in this terminal"))
     chat.add_argument("--script", metavar="FILE", help="replay a transcript and print replies")
-    chat.add_argument("--as", dest="name", default="Saya", help="your local user name")
+    chat.add_argument("--as", dest="name", help="your local user name (asked for if not given)")
     sub.add_parser("demo", help="run the bundled scenario on a fresh temporary database")
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
@@ -165,7 +165,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return _member(args, settings)
 
 
-async def _chat(settings: Settings, script: list[str] | None, name: str) -> int:
+async def _chat(settings: Settings, script: list[str] | None, name: str | None) -> int:
     from bot.app import build_core
     from bot.channels.local import LocalChat
     from bot.runner import run_interactive
