@@ -16,11 +16,15 @@ __all__ = ["english_words", "settle_first_language"]
 
 SHARED_WORDS = {"stop", "start", "menu", "ok"}
 """English command words Indonesians type as well: they tell no language apart."""
+ALSO_ENGLISH = {"help"}
+"""English names of commands shown by another name in English too (`MENU`, alias `HELP`)."""
 
 
 def english_words(registry: Registry = REGISTRY) -> set[str]:
     """The English spellings of the registry's commands (`join`, `help`, `sell` ...)."""
-    return {c.en for c in registry.commands if c.en and c.en not in SHARED_WORDS}
+    named = {c.en for c in registry.commands if c.en and c.en not in SHARED_WORDS}
+    aliases = {word for c in registry.commands for word in (*c.slash, *c.bare)} & ALSO_ENGLISH
+    return named | aliases
 
 
 def settle_first_language(

@@ -105,7 +105,6 @@ def _one_line(*names: str) -> str:
     slash=("menu", "bantuan", "help"),
     role=None,
     in_group=True,
-    en="help",
 )
 async def menu(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """List what this person's role may do."""
