@@ -138,7 +138,7 @@ def test_terminal_chat_asks_for_a_name_instead_of_saya(
     assert main(["chat", "--db", db]) == 0
     out = capsys.readouterr().out
     assert out.count("Siapa nama Anda?") == 2  # asked again after an empty answer
-    assert "Terima kasih, Siti!" in out and "Saya" not in out
+    assert "Terima kasih, Siti!" in out and "Terima kasih, Saya" not in out
     monkeypatch.setattr("sys.stdin", io.StringIO("GABUNG KBA13\n1\n"))
     assert main(["chat", "--db", db, "--as", "Budi"]) == 0  # --as: no question
     out = capsys.readouterr().out
