@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
-from handlers.clock import ManualClock, OffsetClock
+from handlers.clock import Clock, ManualClock, OffsetClock
 from handlers.i18n import normalize_language
 from handlers.phones import to_e164
 from storage.communities import create_community, find_members, get_community_by_invite, promote
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     with_db(sub.add_parser("run", help="start the bot (channels with credentials, or local)"))
     chat = with_db(sub.add_parser("chat", help="chat with the bot in this terminal"))
     chat.add_argument("--script", metavar="FILE", help="replay a transcript and print replies")
-    chat.add_argument("--as", dest="name", default="Saya", help="your local user name")
+    chat.add_argument("--as", dest="name", help="your local user name (asked for if not given)")
     sub.add_parser("demo", help="run the bundled scenario on a fresh temporary database")
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
@@ -95,13 +95,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `guyub` console script."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Entry point of the `guyub` console script; `clock` lets a test run `guyub run` on
+    virtual time."""
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
     except ValidationError as error:
-        print(f"guyub: configuration error:\n{error}", file=sys.stderr)
+        for problem in setting_problems(error):
+            print(f"guyub: configuration error: {problem}", file=sys.stderr)
         return 2
     quiet = args.command in {"chat", "demo"}
     logging.basicConfig(
@@ -109,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return _dispatch(args, settings)
+        return _dispatch(args, settings, clock)
     except SchemaOutOfDate as error:
         print(f"guyub: {error}", file=sys.stderr)
         return 3
@@ -127,6 +129,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def setting_problems(error: ValidationError) -> list[str]:
+    """One line per wrong setting, naming it (`PORT: ...`), without the values (secrets)."""
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in item["loc"]).upper()
+        problems.append(f"{where}: {message}" if where else message)
+    return problems
+
+
 def _where(database_url: str) -> str:
     """The database URL without its password, for error messages."""
     from sqlalchemy.engine import make_url
@@ -134,15 +146,19 @@ def _where(database_url: str) -> str:
     return make_url(database_url).render_as_string(hide_password=True)
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None = None) -> int:
     if args.command == "run":
+        from bot.channels.base import CannotStart
         from bot.runner import CannotListen, run_bot
 
         try:
-            asyncio.run(run_bot(settings))
+            asyncio.run(run_bot(settings, clock=clock))
         except CannotListen as error:
             print(f"guyub: {error}", file=sys.stderr)
             return 4
+        except CannotStart as error:
+            print(f"guyub: {error}", file=sys.stderr)
+            return 6
         return 0
     if args.command == "chat":
         if args.script is not None and not Path(args.script).is_file():
@@ -165,7 +181,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return _member(args, settings)
 
 
-async def _chat(settings: Settings, script: list[str] | None, name: str) -> int:
+async def _chat(settings: Settings, script: list[str] | None, name: str | None) -> int:
     from bot.app import build_core
     from bot.channels.local import LocalChat
     from bot.runner import run_interactive

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from handlers.clock import Clock
 from handlers.context import Context, Options, has_role
+from handlers.first_language import settle_first_language
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.registry import REGISTRY, Command, Registry
@@ -130,6 +131,7 @@ class Router:
         identity.unreachable_at, identity.unreachable_reason = None, None
         session.add(identity)
         member = session.get(Member, identity.member_id) if identity.member_id else None
+        settle_first_language(identity, member, msg, self.registry)  # a guest: JOIN, HELP, app
         community = session.get(Community, member.community_id) if member else None
         state = load_state(session=session, identity_id=identity.id or 0, now=now)
         return Context(

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -12,7 +13,7 @@ import uvicorn
 
 from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
-from bot.channels.local import LocalChat
+from bot.channels.local import LocalChat, ask_name
 from bot.settings import Settings
 from bot.web import build_web_app
 from handlers.clock import Clock
@@ -90,7 +91,7 @@ async def run_bot(
                 "is connected. Running the local channel: type messages below (Ctrl-D to quit).",
                 flush=True,
             )
-            await run_interactive(core, name="Saya")
+            await run_interactive(core, name=None)
         else:
             await _serve(core, channels, stop or asyncio.Event(), stop_sending)
     finally:
@@ -158,9 +159,15 @@ async def _serve(
                 loop.remove_signal_handler(sig)
 
 
-async def run_interactive(core: Core, name: str) -> None:
-    """Chat in the terminal as `name`; `@as OTHER` switches user; `@clock`, `@channel` work."""
+async def run_interactive(core: Core, name: str | None) -> None:
+    """Chat in the terminal as `name` (asked for when None); `@as OTHER` switches user;
+    `@clock`, `@channel` work."""
     chat = LocalChat(core)
+    read_line = functools.partial(asyncio.to_thread, sys.stdin.readline)
+    name = name or await ask_name(read_line, lambda text: print(text, end="", flush=True))
+    if name is None:
+        print()
+        return
     while True:
         print(f"{name} > ", end="", flush=True)
         line = await asyncio.to_thread(sys.stdin.readline)

@@ -1,5 +1,6 @@
 """Settings from the environment and `.env`; every field is documented in `.env.example`."""
 
+import re
 from pathlib import Path
 from typing import Self
 
@@ -9,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["Settings"]
 
 PLACEHOLDERS = {"changeme", "change-me", "xxx", "your-token-here", "secret"}
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts
+WHATSAPP_NEEDS = ("twilio_account_sid", "twilio_auth_token", "twilio_whatsapp_from")
+"""Settings that mean "run WhatsApp"; with PUBLIC_BASE_URL, all are needed once one is set."""
 
 
 class Settings(BaseSettings):
@@ -50,6 +54,37 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
                 raise ValueError(f"{name.upper()} is still a placeholder; set the real value")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_has_a_secret(self) -> Self:
+        """Webhook mode without a secret would accept forged updates: refuse to start."""
+        if not self.telegram_webhook_url:
+            return self
+        secret = self.telegram_webhook_secret
+        if secret is None or not WEBHOOK_SECRET.fullmatch(secret.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL is set, so TELEGRAM_WEBHOOK_SECRET must be too: "
+                "1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(or remove TELEGRAM_WEBHOOK_URL to use long polling)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _whatsapp_whole_or_off(self) -> Self:
+        """Half a Twilio set-up is a typo or a forgotten line, not "no WhatsApp": name it."""
+        if not any(getattr(self, name) for name in WHATSAPP_NEEDS):
+            return self
+        missing = [
+            name.upper() for name in (*WHATSAPP_NEEDS, "public_base_url") if not getattr(self, name)
+        ]
+        if missing:
+            given = [name.upper() for name in WHATSAPP_NEEDS if getattr(self, name)]
+            raise ValueError(
+                f"WhatsApp is half set up: {', '.join(given)} set but {', '.join(missing)} "
+                "missing; set the missing ones, or remove the TWILIO_* settings to run "
+                "without WhatsApp"
+            )
         return self
 
     @property

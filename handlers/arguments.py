@@ -10,6 +10,8 @@ __all__ = [
     "parse_name",
 ]
 
+from handlers.shorten import shorten
+
 NAME_LIMIT = 64
 ID_DIGITS = 9  # ids people type stay well inside a 32-bit integer
 MAX_PAGE_DIGITS = 6
@@ -43,7 +45,7 @@ def parse_member_ref(rest: str) -> int | None:
 
 def parse_name(rest: str) -> str:
     """A name as typed after a command: on one line, single-spaced, at most NAME_LIMIT long."""
-    return " ".join(rest.split())[:NAME_LIMIT]
+    return shorten(" ".join(rest.split()), NAME_LIMIT)
 
 
 def is_skip(text: str) -> bool:

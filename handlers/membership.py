@@ -10,6 +10,7 @@ from handlers.i18n import normalize_language
 from handlers.messages import Incoming, Reply
 from handlers.phones import to_e164
 from handlers.registry import REGISTRY
+from handlers.shorten import shorten
 from storage.communities import get_community_by_invite, join_community
 from storage.models import Community
 
@@ -96,7 +97,7 @@ async def consent(msg: Incoming, ctx: Context, data: JoinData) -> Sequence[Reply
 
 def _one_line(*names: str) -> str:
     """The first name that is not blank, on one line (a name is never a fake card line)."""
-    return next((" ".join(n.split())[:64] for n in names if n.strip()), "?")
+    return next((shorten(" ".join(n.split()), 64) for n in names if n.strip()), "?")
 
 
 @REGISTRY.command(

@@ -8,8 +8,9 @@ from handlers.context import Context
 from handlers.flow import Flow
 from handlers.labels import CHANNEL_TEXT, ROLE_TEXT
 from handlers.messages import Incoming, Reply
-from handlers.phones import to_e164
+from handlers.phones import read_phone
 from handlers.registry import REGISTRY
+from handlers.shorten import shorten
 from storage.communities import identities_of
 
 TEXT_LIMIT = 64
@@ -102,7 +103,7 @@ def _set_field(ctx: Context, field: Asked, value: str) -> Sequence[Reply]:
         PROFILE.start(ctx, "value", ProfileData(field))
         return [ctx.reply("profile.invalid_text")]
     if field == Asked.PHONE:
-        phone = to_e164(value)
+        phone = read_phone(value)
         if phone is None:
             PROFILE.start(ctx, "value", ProfileData(field))
             return [ctx.reply("profile.invalid_phone", value=value[:32])]
@@ -111,7 +112,7 @@ def _set_field(ctx: Context, field: Asked, value: str) -> Sequence[Reply]:
         return _saved(ctx)
     notes = []
     if len(value) > TEXT_LIMIT:
-        value = value[:TEXT_LIMIT].rstrip()
+        value = shorten(value, TEXT_LIMIT)
         notes.append(ctx.reply("profile.truncated", count=TEXT_LIMIT))
     if field == Asked.NAME:
         member.display_name = value

@@ -6,7 +6,14 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelIdentity, Member, OutboxMessage, OutboxStatus
+from storage.models import (
+    ChannelIdentity,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Product,
+    ProductStatus,
+)
 
 __all__ = ["CommunityReport", "community_report"]
 
@@ -16,7 +23,7 @@ class CommunityReport:
     """Counts for one community."""
 
     members: int
-    sellers: int
+    sellers: int  # members with a published product, whatever their role
     coordinators: int
     opted_out: int
     unreachable: dict[str, int]  # channel -> members whose address there is gone (blocked, ...)
@@ -24,7 +31,12 @@ class CommunityReport:
 
 
 def community_report(*, session: Session, community_id: int, since: datetime) -> CommunityReport:
-    """Members by role and reachability, and the outbox since `since` by status."""
+    """Members by role and reachability, and the outbox since `since` by status.
+
+    A seller is a member with at least one published product (on show now): the same
+    count whether the member posted it, a coordinator posted it for them, or the
+    member is a coordinator who sells too.
+    """
     roles = dict(
         session.exec(
             select(Member.role, func.count())
@@ -32,6 +44,11 @@ def community_report(*, session: Session, community_id: int, since: datetime) ->
             .group_by(col(Member.role))
         ).all()
     )
+    sellers = session.exec(
+        select(func.count(func.distinct(Product.seller_id))).where(
+            Product.community_id == community_id, Product.status == ProductStatus.ACTIVE
+        )
+    ).one()
     opted_out = session.exec(
         select(func.count()).where(
             Member.community_id == community_id, col(Member.opted_out_at).is_not(None)
@@ -57,7 +74,7 @@ def community_report(*, session: Session, community_id: int, since: datetime) ->
     )
     return CommunityReport(
         members=sum(roles.values()),
-        sellers=roles.get("seller", 0),
+        sellers=int(sellers),
         coordinators=roles.get("coordinator", 0),
         opted_out=int(opted_out),
         unreachable={str(k): int(v) for k, v in unreachable.items()},

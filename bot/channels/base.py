@@ -6,7 +6,12 @@ from starlette.routing import BaseRoute
 
 from jobs.sending import Sender
 
-__all__ = ["ChannelAdapter"]
+__all__ = ["CannotStart", "ChannelAdapter"]
+
+
+class CannotStart(RuntimeError):
+    """A channel cannot start (its service unreachable, its credentials refused): one line
+    for the operator, naming what to check. `guyub run` prints it and exits non-zero."""
 
 
 class ChannelAdapter(Protocol):

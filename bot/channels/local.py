@@ -13,7 +13,7 @@ import re
 import struct
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from jobs.sending import Outbound, SendResult
 from storage.db import transaction
 from storage.models import ChannelIdentity, Community
 
-__all__ = ["LocalChat", "LocalSender", "tiny_png"]
+__all__ = ["LocalChat", "LocalSender", "ask_name", "tiny_png"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,24 @@ def render(
         body = "\n".join(lines).replace("\n", "\n    ")
         blocks.append(f"  Guyub → {name}{note}:\n    {body}")
     return "\n".join(blocks)
+
+
+async def ask_name(
+    read_line: Callable[[], Awaitable[str]], emit: Callable[[str], None]
+) -> str | None:
+    """The local user's name, asked once at the start of a terminal chat; None at end of input.
+
+    Guyub greets people by name ("Terima kasih, Siti!"), so a terminal user gets asked
+    instead of being called something made up. `--as NAME` (or `@as NAME`) skips the question.
+    """
+    while True:
+        emit("Siapa nama Anda? (What is your name?) ")
+        line = await read_line()
+        if not line:
+            return None
+        name = " ".join(line.split())[:64]
+        if name and not name.startswith(("@", "#")):
+            return name
 
 
 class LocalSender:

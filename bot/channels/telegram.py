@@ -22,10 +22,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, Chat, ChatMemberUpdated, Message, PhotoSize, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import Core
+from bot.channels.base import CannotStart
 from bot.channels.telegram_commands import publish_commands
 from bot.channels.telegram_inbound import (
     addressed_elsewhere,
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
-START_ATTEMPTS = 5
+START_DELAYS = (1, 2, 4, 8, 16, 32, 60)  # seconds between start-up attempts: ~2 minutes
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kB; a megabyte is not from Telegram
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -113,7 +114,11 @@ class TelegramChannel:
     async def start(self) -> None:
         """Meet the bot (getMe), publish the menu, then poll or register the webhook."""
         bot = self.application.bot
-        await _with_retries(self.application.initialize)
+        try:
+            await _with_retries(self.application.initialize, self.core)
+        except CannotStart:
+            await bot.shutdown()  # the HTTP connections initialize opened
+            raise
         options = replace(self.core.options, telegram_bot_username=bot.username)
         self.core.options = self.core.router.options = options
         self.sender.ready = True
@@ -124,7 +129,8 @@ class TelegramChannel:
             assert self.secret is not None
             url, secret = self.webhook_url, self.secret
             await _with_retries(
-                lambda: bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+                lambda: bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES),
+                self.core,
             )
             log.info("telegram: webhook mode on %s", self.webhook_path)
         else:
@@ -267,15 +273,31 @@ def _webhook_secret(core: Core) -> str:
     return value
 
 
-async def _with_retries(call: Any) -> Any:
-    """Start-up calls survive a flaky network (bad tokens and bad requests fail at once)."""
-    for attempt in range(START_ATTEMPTS):
+async def _with_retries(call: Any, core: Core) -> Any:
+    """Start-up calls survive a flaky network for about two minutes, one log line a retry
+    (waiting on the core's clock); then, or at once for a refused token, `CannotStart`."""
+    where = urlsplit(core.settings.telegram_api_base_url).netloc
+    for attempt, delay in enumerate((*START_DELAYS, None), start=1):
         try:
             return await call()
         except BadRequest:
             raise
+        except InvalidToken:  # its message holds the token: not repeated
+            raise CannotStart(
+                "Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather"
+            ) from None
         except NetworkError as error:
-            if attempt == START_ATTEMPTS - 1:
-                raise
-            log.warning("telegram start-up call failed (%r); retrying", error)
-            await asyncio.sleep(2**attempt)
+            if delay is None:
+                raise CannotStart(
+                    f"cannot reach Telegram at {where} after {attempt} attempts ({error}); "
+                    "check the network or TELEGRAM_API_BASE_URL"
+                ) from None
+            log.warning(
+                "telegram: cannot reach %s (%s); attempt %d of %d, retrying in %d s",
+                where,
+                error,
+                attempt,
+                len(START_DELAYS) + 1,
+                delay,
+            )
+            await core.clock.sleep(delay)

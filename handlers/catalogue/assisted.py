@@ -13,8 +13,9 @@ from handlers.catalogue.posting import begin_post
 from handlers.context import Context
 from handlers.flow import Flow
 from handlers.messages import Button, Incoming, Reply
-from handlers.phones import mask_phone, to_e164
+from handlers.phones import mask_phone, read_phone, to_e164
 from handlers.registry import REGISTRY
+from handlers.shorten import shorten
 from storage.communities import find_members
 from storage.models import Member, Role
 
@@ -56,7 +57,7 @@ async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     if len(found) == 1:
         return _post_for(ctx, found[0])
     if len(found) > 1:
-        buttons = [Button(_who(m)[:40], f"/jualuntuk #{m.id}") for m in found[:8]]
+        buttons = [Button(shorten(_who(m), 40), f"/jualuntuk #{m.id}") for m in found[:8]]
         return [ctx.reply("catalogue.assist.which", name=name, buttons=buttons)]
     ASSIST.start(ctx, "create", AssistData(name))
     buttons = [
@@ -99,9 +100,10 @@ async def phone(msg: Incoming, ctx: Context, data: AssistData) -> Sequence[Reply
     typed = "" if msg.payload else msg.text.strip()
     number = None
     if not ASSIST.pressed(msg, "skip") and not is_skip(typed):
-        number = to_e164(typed)
-        if number is None:
-            return [ctx.reply("catalogue.assist.bad_phone", value=typed[:32])]
+        number = read_phone(typed)
+        if number is None:  # asked again, with Lewati still there
+            skip = [ASSIST.button(ctx, "catalogue.button.skip", "skip")]
+            return [ctx.reply("catalogue.assist.bad_phone", value=typed[:32], buttons=skip)]
     return _post_for(ctx, _assisted_member(ctx, data.name, number))
 
 

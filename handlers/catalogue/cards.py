@@ -7,6 +7,7 @@ from handlers.context import Context
 from handlers.i18n import rupiah
 from handlers.labels import STATUS_TEXT
 from handlers.messages import Button, Reply
+from handlers.shorten import shorten
 from storage.communities import identities_of
 from storage.models import Member, Product, ProductStatus
 from storage.products import recommendation_counts
@@ -76,7 +77,7 @@ def _seller_line(ctx: Context, seller: Member | None) -> str:
 def _description(product: Product, full: bool) -> str:
     text = product.description
     if not full and len(text) > LIST_DESCRIPTION_LIMIT:
-        text = text[:LIST_DESCRIPTION_LIMIT].rstrip() + "…"
+        text = shorten(text, LIST_DESCRIPTION_LIMIT)
     return text
 
 

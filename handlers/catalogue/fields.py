@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from handlers.catalogue.categories import CATEGORIES
 from handlers.catalogue.pricing import MAX_SENSIBLE_PRICE, doubtful_price, parse_listing
 from handlers.catalogue.search_text import normalize, tokens
+from handlers.shorten import shorten
 from storage.products import SEARCH_SEPARATOR
 
 __all__ = [
@@ -45,20 +46,20 @@ class Post:
 
 
 def cap_title(title: str, notes: list[str]) -> str:
-    """Cut a title to TITLE_LIMIT characters, noting it for the seller."""
+    """Cut a title to TITLE_LIMIT characters at a word, with "…", noting it for the seller."""
     title = " ".join(title.split())
     if len(title) > TITLE_LIMIT:
         notes.append("catalogue.note.title_cut")
-        title = title[:TITLE_LIMIT].rstrip()
+        title = shorten(title, TITLE_LIMIT)
     return title
 
 
 def cap_description(description: str, notes: list[str]) -> str:
-    """Cut a description to DESCRIPTION_LIMIT characters, noting it for the seller."""
+    """Cut a description to DESCRIPTION_LIMIT characters at a word, noting it for the seller."""
     description = description.strip()
     if len(description) > DESCRIPTION_LIMIT:
         notes.append("catalogue.note.description_cut")
-        description = description[:DESCRIPTION_LIMIT].rstrip()
+        description = shorten(description, DESCRIPTION_LIMIT)
     return description
 
 

@@ -24,6 +24,7 @@ from handlers.commands import hint
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
+from handlers.shorten import shorten
 from storage.models import Member, Product, ProductStatus
 from storage.products import managed_products
 
@@ -100,7 +101,7 @@ def _list(ctx: Context, page: int) -> Reply:
             seller = ctx.session.get(Member, product.seller_id)
             line += " " + ctx.t("catalogue.mine.for", seller=seller.display_name if seller else "?")
         lines.append(line)
-        buttons.append(Button(product_label(product)[:40], f"/produkku {product.id}"))
+        buttons.append(Button(shorten(product_label(product), 40), f"/produkku {product.id}"))
     if page > 1:
         buttons.append(ctx.button("catalogue.button.previous", f"/produkku @{page - 1}"))
     if len(rows) > LIST_PAGE:

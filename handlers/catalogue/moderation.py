@@ -87,7 +87,15 @@ def _product(ctx: Context, rest: str) -> tuple[Product | None, str, list[Reply]]
         session=ctx.session, community_id=ctx.community.id or 0, product_id=product_id
     )
     if product is None or product.status == ProductStatus.DRAFT:
-        return None, remainder, [ctx.reply("catalogue.not_found")]
+        # spoken to a coordinator: where product numbers are, not "your products"
+        not_found = ctx.reply(
+            "catalogue.mod.not_found",
+            id=product_id,
+            community=ctx.community.name,
+            catalog=hint(ctx, "catalogue"),
+            queue=hint(ctx, "queue"),
+        )
+        return None, remainder, [not_found]
     return product, remainder, []
 
 

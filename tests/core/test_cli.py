@@ -1,5 +1,6 @@
 """The `guyub` command as a newcomer uses it."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,20 @@ def test_unreadable_script_and_database_get_a_message_not_a_traceback(
     assert main(["chat", "--db", str(tmp_path), "--script", str(script)]) == 5  # a folder
     err = capsys.readouterr().err
     assert "database error" in err and "already running" not in err
+
+
+def test_terminal_chat_asks_for_a_name_instead_of_saya(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: a local user with no name was greeted "Terima kasih, Saya!"."""
+    db = str(tmp_path / "kba.db")
+    assert main(["community", "create", "KBA 13 Ulu", "--invite", "KBA13", "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("\nSiti\nGABUNG KBA13\n1\n"))
+    assert main(["chat", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Siapa nama Anda?") == 2  # asked again after an empty answer
+    assert "Terima kasih, Siti!" in out and "Terima kasih, Saya" not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("GABUNG KBA13\n1\n"))
+    assert main(["chat", "--db", db, "--as", "Budi"]) == 0  # --as: no question
+    out = capsys.readouterr().out
+    assert "Siapa nama" not in out and "Terima kasih, Budi!" in out

@@ -40,7 +40,8 @@ async def test_report_counts_unreachable_and_needs_template(chat: Transcript) ->
     await chat.core.drain()
 
     report = await chat.text("Siti", "LAPORAN")
-    assert "Anggota: 3 (penjual 0, koordinator 1)" in report
+    assert "Anggota: 3 (koordinator 1)" in report
+    assert "Penjual (anggota dengan produk tayang): 0" in report
     assert "Berhenti menerima pesan: 1" in report
     assert "Tidak terjangkau di Telegram (memblokir bot / akun hilang): 1" in report
     assert "Butuh template WhatsApp (di luar jendela 24 jam): 1" in report

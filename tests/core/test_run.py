@@ -29,9 +29,10 @@ def run_guyub(cwd: Path, stdin: str = "", **settings: str) -> subprocess.Complet
 
 
 def test_run_without_credentials_uses_the_local_channel(tmp_path: Path) -> None:
-    result = run_guyub(tmp_path, stdin="GABUNG NOPE\n")
+    result = run_guyub(tmp_path, stdin="Siti\nGABUNG NOPE\n")
     assert result.returncode == 0, result.stderr
     assert "Running the local channel" in result.stdout
+    assert "Siapa nama Anda?" in result.stdout and "Siti > " in result.stdout
     assert "tidak ditemukan" in result.stdout  # it answered the typed message
     assert (tmp_path / "data" / "guyub.db").is_file()  # SQLite by default
 
