@@ -21,6 +21,7 @@ and two query words may be one vocabulary word (`es teh` -> `esteh`).
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
@@ -33,6 +34,9 @@ MAX_ALTERNATIVES = 5
 # Old (pre-1972) and informal spellings folded to one form before measuring distance.
 _OLD_SPELLING = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("nj", "ny"), ("sj", "sy"))
 _REPEATS = re.compile(r"(.)\1+")
+# Colloquial Javanese/Betawi "e" for the "a" of a closed last syllable: pedes/pedas,
+# sambel/sambal, bener/benar, seneng/senang.
+_LAST_SYLLABLE_A = re.compile(r"(?<=[^aeiou])a([^aeiou]{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,12 @@ Group = tuple[Alternative, ...]
 """The alternatives for one query word (or two joined ones); any one of them may match."""
 
 
+@lru_cache(maxsize=100_000)
 def fold(word: str) -> str:
-    """One spelling for the common variants: `djamu`/`jamu`, `cabai`/`cabe`, `kopiii`/`kopi`."""
+    """One spelling for common variants: `djamu`/`jamu`, `cabai`/`cabe`, `sambel`/`sambal`.
+
+    Cached: the same vocabulary words are folded for every search.
+    """
     for old, new in _OLD_SPELLING:
         word = word.replace(old, new)
     word = _REPEATS.sub(r"\1", word)
@@ -56,7 +64,7 @@ def fold(word: str) -> str:
         word = word[:-2] + "e"
     elif word.endswith("au"):  # kalau/kalo, pulau/pulo
         word = word[:-2] + "o"
-    return word
+    return _LAST_SYLLABLE_A.sub(r"e\1", word)
 
 
 def _scorer(length: int) -> tuple[Callable[..., int], int] | None:

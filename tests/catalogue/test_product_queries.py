@@ -144,6 +144,7 @@ TYPO_SHOP = [  # oldest first: newest-first alone would put the fuzzy "Keripik" 
     "Jamu kunyit",
     "Sambal roa",
     "Tahu bakso",
+    "Seblak pedas",
 ]
 TYPOS = {
     # exact and prefix matches first (today's ranking), close spellings after them
@@ -162,7 +163,8 @@ TYPOS = {
     "teh": ["Es teh manis"],  # three letters: exact only
     "cabe": ["Cabai rawit"],  # cabai/cabe, an everyday variant
     "djamu": ["Jamu kunyit"],  # old spelling
-    "sambel": ["Sambal roa"],
+    "sambel": ["Sambal roa"],  # colloquial "e" for a last-syllable "a"
+    "seblak pedes": ["Seblak pedas"],
     "bakos": [],  # two letters swapped are two insert/delete edits: too far for 5 letters
     # unrelated products stay out: no substitutions in words of 4-5 letters
     "kopi": ["Kopi robusta"],
