@@ -15,9 +15,16 @@ How it works:
   tier (all words in the title, then one fewer, ... then none), each tier newest first
   via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
 
-The table and triggers are created on first use, and afresh when a trigger is missing
-(not in the Alembic migration, which is shared by both databases); when FTS5 is
-missing, `search_ids` returns None and the caller falls back to `LIKE`.
+- `product_fts_words(community_id, word, products)` is the vocabulary of the active
+  products (how many use each word), kept by the same triggers (`json_each` splits
+  `search_text`); typo-tolerant search (storage/search_fuzzy.py) compares query words
+  with it instead of with every product, and `fuzzy_rows` fetches what the close words find.
+
+The tables and triggers are created on first use, and afresh whenever sqlite_master holds
+anything else than `_SHAPE` (a trigger dropped by a migration, or the shape of an older
+version of this module: the index is derived, so it is simply rebuilt). They are not in
+the Alembic migration, which is shared by both databases; when FTS5 is missing,
+`search_ids` returns None and the caller falls back to `LIKE`.
 """
 
 import weakref
