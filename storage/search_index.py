@@ -21,7 +21,7 @@ How it works:
   with it instead of with every product, and `fuzzy_rows` fetches what the close words find.
 
 The tables and triggers are created on first use, and afresh whenever sqlite_master holds
-anything else than `_SHAPE` (a trigger dropped by a migration, or the shape of an older
+anything else than `SHAPE` (a trigger dropped by a migration, or the shape of an older
 version of this module: the index is derived, so it is simply rebuilt). They are not in
 the Alembic migration, which is shared by both databases; when FTS5 is missing,
 `search_ids` returns None and the caller falls back to `LIKE`.
@@ -92,14 +92,15 @@ def _count_words(row: str, step: str) -> str:
         f"WHERE {active} AND community_id = {row}.community_id AND word IN "
         f"(SELECT word.value FROM {_words_of(row)}); "
         "DELETE FROM product_fts_words "
-        f"WHERE {active} AND community_id = {row}.community_id AND products <= 0"
+        f"WHERE {active} AND community_id = {row}.community_id AND products <= 0 "
+        f"AND word IN (SELECT word.value FROM {_words_of(row)})"
     )
 
 
 _TABLES = ("product_fts", "product_fts_words")
 _TRIGGERS = ("product_fts_insert", "product_fts_delete", "product_fts_update")
 _PARTS = (*_TABLES, *_TRIGGERS)
-_SHAPE = {
+SHAPE = {
     "product_fts": "CREATE VIRTUAL TABLE product_fts USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 0')",
     "product_fts_words": "CREATE TABLE product_fts_words ("
@@ -117,7 +118,7 @@ _SHAPE = {
 }
 """Every part of the index as sqlite_master keeps it: any other text is an older shape."""
 _DDL = [
-    *_SHAPE.values(),
+    *SHAPE.values(),
     f"{_insert('product')} FROM product WHERE product.status = 'active'",
     "INSERT INTO product_fts_words(community_id, word, products) "
     "SELECT product.community_id, word.value, count(DISTINCT product.id) "
@@ -137,7 +138,7 @@ def ensure_index(session: Session) -> bool:
     found = connection.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", _PARTS
     ).all()
-    if dict(found) == _SHAPE:
+    if dict(found) == SHAPE:
         return True
     try:
         with connection.begin_nested():

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from handlers.catalogue.fields import index_text, search_words
+from storage import search_index
 from storage.communities import create_community
 from storage.models import Member, Product, ProductStatus
 from storage.products import (
@@ -234,3 +235,23 @@ def test_an_index_of_an_older_shape_is_rebuilt(engine: Engine) -> None:  # noqa:
         _add(session, community_id, siti, "Kerupuk udang")
         session.commit()
         assert _titles(session, community_id, "krupuk") == ["Kerupuk udang"]
+        shape = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE name LIKE 'product_fts%' "
+                "AND sql IS NOT NULL"
+            )
+            .all()
+        )
+        assert {
+            name: sql for name, sql in shape if name in search_index.SHAPE
+        } == search_index.SHAPE
+        words = (
+            session.connection()
+            .exec_driver_sql("SELECT word, products FROM product_fts_words")
+            .all()
+        )
+        assert sorted(words) == [("keripik", 1), ("kerupuk", 1), ("pisang", 1), ("udang", 1)]
+        session.exec(update(Product).values(status=ProductStatus.SOLD_OUT))
+        session.commit()
+        assert session.connection().exec_driver_sql("SELECT * FROM product_fts_words").all() == []
