@@ -7,7 +7,9 @@ Run from the repository root:
 It builds a fresh SQLite file (in a temporary folder, or `--db PATH` to keep it) through
 the real storage code, with products generated deterministically from word lists
 (`random.Random(42)`) in one community, then times `handlers.catalogue.lookup.search_page`,
-the function behind CARI / /cari. Target: p95 < 20 ms.
+the function behind CARI / /cari, for all queries and for the typo queries among them
+(about TYPO_SHARE: one letter missing, extra, wrong or swapped, or a known variant from
+TYPOS), which take the typo-tolerant path (storage/search_fuzzy.py). Target: p95 < 20 ms.
 """
 
 import argparse
