@@ -14,6 +14,7 @@ How close is close enough (after `fold`, on the query word's length):
   `kopi` must not find `kapi`, `tahu` must not find `tahi`, `roti` not `rota`.
 - 6-8 letters: one letter missing, extra, wrong, or two neighbours swapped (OSA 1).
 - 9+ letters: two such edits (OSA 2).
+- Words with digits (`15rb`, `500ml`): exact only.
 Besides edits, a word may be two vocabulary words written together (`esteh` -> `es teh`)
 and two query words may be one vocabulary word (`es teh` -> `esteh`).
 """
@@ -81,13 +82,16 @@ def _scorer(length: int) -> tuple[Callable[..., int], int] | None:
 def _close_words(word: str, vocabulary: Sequence[str]) -> list[Alternative]:
     """Vocabulary words within the allowed edits of `word`, closest first."""
     rule = _scorer(len(word))
-    if rule is None:
+    if rule is None or not word.isalpha():  # `15rb` and `10rb` are different prices
         return []
     scorer, most = rule
     candidates = [
         v
         for v in vocabulary
-        if len(v) >= 3 and abs(len(v) - len(word)) <= most + 2 and not v.startswith(word)
+        if len(v) >= 3
+        and abs(len(v) - len(word)) <= most + 2
+        and v.isalpha()
+        and not v.startswith(word)
     ]
     found = process.extract(
         fold(word),

@@ -4,7 +4,19 @@ import pytest
 
 from storage.search_fuzzy import Alternative, expand, fold, rank
 
-VOCABULARY = ["keripik", "kerupuk", "kopi", "kapi", "tahu", "es", "teh", "esteh", "jamu", "cabai"]
+VOCABULARY = [
+    "5rb",
+    "keripik",
+    "kerupuk",
+    "kopi",
+    "kapi",
+    "tahu",
+    "es",
+    "teh",
+    "esteh",
+    "jamu",
+    "cabai",
+]
 
 
 @pytest.mark.parametrize(
@@ -38,6 +50,7 @@ def test_fold(word: str, folded: str) -> None:
         ("kpoi", set()),  # ...nor are two letters swapped (two edits without substitution)
         ("tahi", set()),
         ("kpi", set()),  # 1-3 letters: exact only
+        ("15rb", set()),  # prices and sizes: exact only
         ("cabe", {"cabai"}),
         ("djamu", {"jamu"}),
     ],
