@@ -10,11 +10,12 @@ SQLite answers the same question faster from its FTS5 index (storage/search_inde
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, text
 from sqlmodel import Session, col, delete, select
 
+from storage import search_index
 from storage.models import Member, Product, ProductStatus
-from storage.search_index import search_ids
+from storage.search_fuzzy import Group, expand, rank
 
 __all__ = [
     "LIVE_STATUSES",
@@ -194,31 +195,74 @@ def search_products(
     offset: int = 0,
     use_index: bool = True,
 ) -> list[Product]:
-    """Active products where every word starts a word of the title or description.
+    """Active products where every word starts a word of the title or description,
+    then (typo-tolerant) products where close words do.
 
-    `words` must already be normalised the way `search_text` is. Ranking: more words
-    found in the title first, then newer products (higher ids) first. SQLite answers
-    from its FTS5 index (storage/search_index.py); elsewhere the same ranking is one
-    `LIKE` query, so both databases return the same products in the same order.
+    `words` must already be normalised the way `search_text` is. Exact matches first:
+    more words found in the title first, then newer products (higher ids) first. SQLite
+    answers from its FTS5 index (storage/search_index.py); elsewhere the same ranking is
+    one `LIKE` query, so both databases return the same products in the same order.
+    When a page is not full, close spellings (storage/search_fuzzy.py) fill it, ranked
+    below every exact match.
     """
     if not words:
         return []
+    exact = _search_exact(session, community_id, words, limit, offset, use_index)
+    if len(exact) == limit:
+        return exact
+    vocabulary = search_index.vocabulary(session=session, community_id=community_id)
+    if vocabulary is None or not use_index:
+        vocabulary = _vocabulary(session, community_id)
+    groups = expand(words, vocabulary)
+    if groups is None:
+        return exact
+    if exact or not offset:
+        exact_total = offset + len(exact)
+    else:  # a page past the exact matches: how many were there?
+        exact_total = len(_search_exact(session, community_id, words, offset, 0, use_index))
+    rows = search_index.fuzzy_rows(
+        session=session, community_id=community_id, groups=groups, exact=words
+    )
+    if rows is None or not use_index:
+        rows = _fuzzy_rows_by_like(session, community_id, groups, words)
+    skip = max(offset - exact_total, 0)
+    ids = rank(rows, groups)[skip : skip + limit - len(exact)]
+    return exact + _products(session, community_id, ids)
+
+
+def _products(session: Session, community_id: int, ids: list[int]) -> list[Product]:
+    """The active products with these ids, in this order."""
+    if not ids:
+        return []
+    found = session.exec(
+        select(Product).where(*_active(community_id), col(Product.id).in_(ids))
+    ).all()
+    by_id = {product.id: product for product in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _search_exact(
+    session: Session,
+    community_id: int,
+    words: Sequence[str],
+    limit: int,
+    offset: int,
+    use_index: bool,
+) -> list[Product]:
     ids = (
-        search_ids(
+        search_index.search_ids(
             session=session, community_id=community_id, words=words, limit=limit, offset=offset
         )
         if use_index
         else None
     )
     if ids is not None:
-        if not ids:
-            return []
-        found = session.exec(
-            select(Product).where(*_active(community_id), col(Product.id).in_(ids))
-        ).all()
-        by_id = {product.id: product for product in found}
-        return [by_id[i] for i in ids if i in by_id]
+        return _products(session, community_id, ids)
     return _search_by_like(session, community_id, words, limit, offset)
+
+
+def _starts_a_word(word: str) -> ColumnElement[bool]:
+    return col(Product.search_text).like(f"% {_escape_like(word)}%", escape="\\")
 
 
 def _search_by_like(
@@ -227,7 +271,7 @@ def _search_by_like(
     anywhere, in_title = [], []
     for word in words:
         escaped = _escape_like(word)
-        anywhere.append(col(Product.search_text).like(f"% {escaped}%", escape="\\"))
+        anywhere.append(_starts_a_word(word))
         title_pattern = f"% {escaped}%{SEARCH_SEPARATOR}%"
         in_title.append(
             case((col(Product.search_text).like(title_pattern, escape="\\"), 1), else_=0)
@@ -241,6 +285,41 @@ def _search_by_like(
         .offset(offset)
     )
     return list(session.exec(query).all())
+
+
+def _vocabulary(session: Session, community_id: int) -> list[str]:
+    """The distinct words of the community's active products, without the FTS5 index."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.connection().execute(
+            text(
+                "SELECT DISTINCT w FROM product, unnest(string_to_array(search_text, ' ')) AS w "
+                "WHERE community_id = :community AND status = :active AND w NOT IN ('', :bar)"
+            ),
+            {"community": community_id, "active": ProductStatus.ACTIVE, "bar": SEARCH_SEPARATOR},
+        )
+        return [row[0] for row in rows]
+    texts = session.exec(select(Product.search_text).where(*_active(community_id))).all()
+    return list({w for t in texts for w in t.split() if w != SEARCH_SEPARATOR})
+
+
+def _fuzzy_rows_by_like(
+    session: Session, community_id: int, groups: Sequence[Group], exact: Sequence[str]
+) -> list[tuple[int, str]]:
+    """What search_index.fuzzy_rows answers, as one portable `LIKE` query."""
+    any_alternative = [
+        or_(*(and_(*(_starts_a_word(w) for w in a.words)) for a in group)) for group in groups
+    ]
+    query = (
+        select(Product.id, Product.search_text)
+        .where(
+            *_active(community_id),
+            *any_alternative,
+            not_(and_(*(_starts_a_word(w) for w in exact))),
+        )
+        .order_by(col(Product.id).desc())
+        .limit(search_index.FEW)
+    )
+    return [(product_id or 0, search_text) for product_id, search_text in session.exec(query)]
 
 
 def pending_products(*, session: Session, community_id: int, limit: int = 50) -> list[Product]:

@@ -15,9 +15,16 @@ How it works:
   tier (all words in the title, then one fewer, ... then none), each tier newest first
   via `ORDER BY rowid DESC LIMIT`, which FTS5 stops early.
 
-The table and triggers are created on first use, and afresh when a trigger is missing
-(not in the Alembic migration, which is shared by both databases); when FTS5 is
-missing, `search_ids` returns None and the caller falls back to `LIKE`.
+- `product_fts_words(community_id, word, products)` is the vocabulary of the active
+  products (how many use each word), kept by the same triggers (`json_each` splits
+  `search_text`); typo-tolerant search (storage/search_fuzzy.py) compares query words
+  with it instead of with every product, and `fuzzy_rows` fetches what the close words find.
+
+The tables and triggers are created on first use, and afresh whenever sqlite_master holds
+anything else than `SHAPE` (a trigger dropped by a migration, or the shape of an older
+version of this module: the index is derived, so it is simply rebuilt). They are not in
+the Alembic migration, which is shared by both databases; when FTS5 is missing,
+`search_ids` returns None and the caller falls back to `LIKE`.
 """
 
 import weakref
@@ -28,7 +35,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-__all__ = ["ensure_index", "search_ids"]
+from storage.search_fuzzy import Alternative, Group
+
+__all__ = ["ensure_index", "fuzzy_rows", "search_ids", "vocabulary"]
 
 _WITHOUT_FTS5: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 FEW = 500
@@ -57,18 +66,64 @@ def _insert(row: str) -> str:
     )
 
 
-_PARTS = ("product_fts", "product_fts_insert", "product_fts_delete", "product_fts_update")
-_DDL = [
-    "CREATE VIRTUAL TABLE product_fts USING fts5("
+_WORDS = (
+    "json_each(CASE WHEN json_valid({j}) THEN {j} ELSE '[]' END) AS word "
+    "WHERE word.value NOT IN ('', '|')"
+)
+
+
+def _words_of(row: str) -> str:
+    """SQL rows `word.value`: the words of a product's search_text (alphanumeric only)."""
+    as_json = f"""'["' || replace(trim({row}.search_text), ' ', '","') || '"]'"""
+    return _WORDS.format(j=as_json)
+
+
+def _count_words(row: str, step: str) -> str:
+    """Add (`+`) or take away (`-`) an active product's words from the community vocabulary."""
+    active = f"{row}.status = 'active'"
+    if step == "+":
+        return (
+            "INSERT INTO product_fts_words(community_id, word, products) "
+            f"SELECT DISTINCT {row}.community_id, word.value, 1 FROM {_words_of(row)} "
+            f"AND {active} ON CONFLICT(community_id, word) DO UPDATE SET products = products + 1"
+        )
+    return (
+        "UPDATE product_fts_words SET products = products - 1 "
+        f"WHERE {active} AND community_id = {row}.community_id AND word IN "
+        f"(SELECT word.value FROM {_words_of(row)}); "
+        "DELETE FROM product_fts_words "
+        f"WHERE {active} AND community_id = {row}.community_id AND products <= 0 "
+        f"AND word IN (SELECT word.value FROM {_words_of(row)})"
+    )
+
+
+_TABLES = ("product_fts", "product_fts_words")
+_TRIGGERS = ("product_fts_insert", "product_fts_delete", "product_fts_update")
+_PARTS = (*_TABLES, *_TRIGGERS)
+SHAPE = {
+    "product_fts": "CREATE VIRTUAL TABLE product_fts USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER product_fts_insert AFTER INSERT ON product WHEN new.status = 'active' "
-    f"BEGIN {_insert('new')}; END",
-    "CREATE TRIGGER product_fts_delete AFTER DELETE ON product "
-    "BEGIN DELETE FROM product_fts WHERE rowid = old.id; END",
-    "CREATE TRIGGER product_fts_update AFTER UPDATE OF status, search_text, community_id "
-    "ON product BEGIN DELETE FROM product_fts WHERE rowid = old.id; "
-    f"{_insert('new')} WHERE new.status = 'active'; END",
+    "product_fts_words": "CREATE TABLE product_fts_words ("
+    "community_id INTEGER NOT NULL, word TEXT NOT NULL, products INTEGER NOT NULL, "
+    "PRIMARY KEY (community_id, word)) WITHOUT ROWID",
+    "product_fts_insert": "CREATE TRIGGER product_fts_insert AFTER INSERT ON product "
+    f"WHEN new.status = 'active' BEGIN {_insert('new')}; {_count_words('new', '+')}; END",
+    "product_fts_delete": "CREATE TRIGGER product_fts_delete AFTER DELETE ON product "
+    "BEGIN DELETE FROM product_fts WHERE rowid = old.id; "
+    f"{_count_words('old', '-')}; END",
+    "product_fts_update": "CREATE TRIGGER product_fts_update AFTER UPDATE OF status, "
+    "search_text, community_id ON product BEGIN DELETE FROM product_fts WHERE rowid = old.id; "
+    f"{_insert('new')} WHERE new.status = 'active'; "
+    f"{_count_words('old', '-')}; {_count_words('new', '+')}; END",
+}
+"""Every part of the index as sqlite_master keeps it: any other text is an older shape."""
+_DDL = [
+    *SHAPE.values(),
     f"{_insert('product')} FROM product WHERE product.status = 'active'",
+    "INSERT INTO product_fts_words(community_id, word, products) "
+    "SELECT product.community_id, word.value, count(DISTINCT product.id) "
+    f"FROM product, {_words_of('product')} AND product.status = 'active' "
+    "GROUP BY product.community_id, word.value",
 ]
 
 
@@ -80,17 +135,19 @@ def ensure_index(session: Session) -> bool:
         return False
     connection = session.connection()
     placeholders = ", ".join("?" for _ in _PARTS)
-    (found,) = connection.exec_driver_sql(
-        f"SELECT count(*) FROM sqlite_master WHERE name IN ({placeholders})", _PARTS
-    ).one()
-    if found == len(_PARTS):
+    found = connection.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", _PARTS
+    ).all()
+    if dict(found) == SHAPE:
         return True
     try:
         with connection.begin_nested():
             # A migration that rebuilds `product` drops its triggers: start the index afresh.
-            for trigger in _PARTS[1:]:
+            # An older version of this module left another shape: it is derived, rebuild it.
+            for trigger in _TRIGGERS:
                 connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
-            connection.exec_driver_sql("DROP TABLE IF EXISTS product_fts")
+            for table in _TABLES:
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
             for statement in _DDL:
                 connection.exec_driver_sql(statement)
     except OperationalError:  # SQLite built without FTS5
@@ -166,3 +223,41 @@ def _search_tiers(session: Session, terms: list[str], limit: int, offset: int) -
         if len(ids) >= limit:
             break
     return ids
+
+
+def vocabulary(*, session: Session, community_id: int) -> list[str] | None:
+    """The distinct words of the community's active products; None: no index."""
+    if not ensure_index(session):
+        return None
+    rows = session.connection().exec_driver_sql(
+        "SELECT word FROM product_fts_words WHERE community_id = ?", (community_id,)
+    )
+    return [row[0] for row in rows]
+
+
+def _match(community_id: int, alternative: Alternative) -> str:
+    parts = [f'"c{community_id}x{word}"*' for word in alternative.words]
+    return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+
+def fuzzy_rows(
+    *, session: Session, community_id: int, groups: Sequence[Group], exact: Sequence[str]
+) -> list[tuple[int, str]] | None:
+    """(id, search_text) of the newest FEW products matching the groups but not `exact`."""
+    if not ensure_index(session):
+        return None
+    expanded = " AND ".join(
+        "(" + " OR ".join(_match(community_id, a) for a in group) + ")" for group in groups
+    )
+    plain = " AND ".join(_match(community_id, Alternative((w,), 0)) for w in exact)
+    rows = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT product.id, product.search_text FROM product_fts "
+            "JOIN product ON product.id = product_fts.rowid WHERE product_fts MATCH ? "
+            "ORDER BY product_fts.rowid DESC LIMIT ?",
+            (f"({expanded}) NOT ({plain})", FEW),
+        )
+        .all()
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -12,6 +12,7 @@ from handlers.catalogue.categories import CATEGORIES, category_name
 from handlers.catalogue.drafts import hint
 from handlers.catalogue.fields import category_from_text, search_words
 from handlers.catalogue.lookup import Page, category_page, search_page
+from handlers.catalogue.search_text import unquoted
 from handlers.context import Context, has_role
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
@@ -83,7 +84,7 @@ def _categories(ctx: Context) -> Reply:
     en="search",
 )
 async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
-    """`CARI keripik pisang`: every word must start a word of the title or description."""
+    """`CARI keripik pisang`: words starting title or description words, then close spellings."""
     assert ctx.community is not None
     page, query = split_page(rest)
     words = search_words(query)
@@ -92,7 +93,7 @@ async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     found = search_page(
         session=ctx.session, community_id=ctx.community.id or 0, query=query, number=page
     )
-    shown = query[:60]
+    shown = unquoted(query)[:60]
     if not found.products:
         key = "catalogue.search.none" if page == 1 else "catalogue.search.no_more"
         return [ctx.reply(key, query=shown, catalogue=hint(ctx, "catalogue"))]

@@ -31,3 +31,13 @@ def normalize(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Split ``text`` into normalised search tokens, in order, duplicates kept."""
     return normalize(text).split()
+
+
+# Quotes people put around search words ("kopi", 'kopi', “kopi”, «kopi»); the reply
+# quotes the search itself, so they would show doubled.
+_QUOTES = "\"'`´‘’“”„«»"
+
+
+def unquoted(query: str) -> str:
+    """`"kopi" susu` -> `kopi susu`: the words as typed, without quotes around them."""
+    return " ".join(word.strip(_QUOTES) for word in query.split() if word.strip(_QUOTES))

@@ -35,6 +35,31 @@ async def test_title_matches_come_first_then_newer_products(market: Transcript) 
     assert [t.splitlines()[0] for t in found[1:]] == ["🛍️ #2 Nasi box"]
 
 
+async def test_typos_find_the_product_below_exact_matches(market: Transcript) -> None:
+    await market.join("Siti")
+    await market.join("Budi")
+    await market.post("Siti", "Keripik pisang 15rb")
+    found = await market.texts("Budi", "cari kripik")
+    assert found[0] == '🔎 Hasil untuk "kripik" — halaman 1:'
+    assert "Keripik pisang" in found[1]
+    assert "Keripik pisang" in (await market.texts("Budi", "cari keripk"))[1]
+    await market.post("Siti", "Kripik singkong 12rb")
+    found = await market.texts("Budi", "cari kripik")
+    assert [text.splitlines()[0] for text in found[1:]] == [
+        "🛍️ #2 Kripik singkong",
+        "🛍️ #1 Keripik pisang",
+    ]
+
+
+async def test_quotes_around_search_words_are_not_doubled(market: Transcript) -> None:
+    await market.join("Siti")
+    await market.join("Budi")
+    await market.post("Siti", "Kopi robusta 45rb")
+    assert (await market.texts("Budi", 'cari "kopi"'))[0] == '🔎 Hasil untuk "kopi" — halaman 1:'
+    none = await market.texts("Budi", "cari “teh” 'manis'")
+    assert none[0].startswith('Belum ada produk yang cocok dengan "teh manis".')
+
+
 async def test_search_pages_five_at_a_time(market: Transcript) -> None:
     await market.join("Siti")
     await market.join("Budi")
@@ -153,7 +178,9 @@ async def test_index_and_plain_sql_give_the_same_answers(
         await market.post("Siti", text)
     await market.say("Siti", "HABIS 2")
     with market.core.open_session() as session:
-        for query in ("rendang", "kopi", "pis ker", "k", "café roti", "zzz", "a", "r s"):
+        queries = ("rendang", "kopi", "pis ker", "k", "café roti", "zzz", "a", "r s")
+        typos = ("rendng", "kripik", "pisang kripik", "kopi robsta", "sambel")
+        for query in queries + typos:
             for offset in (0, 3, 10):
                 args = {
                     "session": session,

@@ -2,10 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from handlers.catalogue.fields import index_text, search_words
+from storage import search_index
 from storage.communities import create_community
 from storage.models import Member, Product, ProductStatus
 from storage.products import (
@@ -128,3 +130,128 @@ def test_the_index_is_rebuilt_when_a_migration_dropped_its_triggers(engine: Engi
         _add(session, community_id, siti, "Rendang ayam")  # not indexed by any trigger
         session.commit()
         assert _titles(session, community_id, "rendang") == ["Rendang ayam", "Rendang sapi"]
+
+
+TYPO_SHOP = [  # oldest first: newest-first alone would put the fuzzy "Keripik" above "Kripik"
+    "Kripik balado",
+    "Keripik pisang",
+    "Kerupuk udang",
+    "Bakwan jagung",
+    "Es teh manis",
+    "Esteh jumbo",
+    "Kopi robusta",
+    "Tas kapi",
+    "Cabai rawit",
+    "Jamu kunyit",
+    "Sambal roa",
+    "Tahu bakso",
+    "Seblak pedas",
+]
+TYPOS = {
+    # exact and prefix matches first (today's ranking), close spellings after them
+    "kripik": ["Kripik balado", "Keripik pisang"],
+    "keripik": ["Keripik pisang", "Kripik balado"],
+    "keripk": ["Keripik pisang"],  # "kripik" is two edits away from "keripk"
+    "kripik pisang": ["Keripik pisang"],
+    "krupuk": ["Kerupuk udang"],
+    "kerupuk": ["Kerupuk udang"],
+    "kerupk udang": ["Kerupuk udang"],
+    "bakwan": ["Bakwan jagung"],
+    "bakwan jagung": ["Bakwan jagung"],
+    "bakwn jagung": ["Bakwan jagung"],
+    "esteh": ["Esteh jumbo", "Es teh manis"],
+    "es teh": ["Es teh manis", "Esteh jumbo"],
+    "teh": ["Es teh manis"],  # three letters: exact only
+    "cabe": ["Cabai rawit"],  # cabai/cabe, an everyday variant
+    "djamu": ["Jamu kunyit"],  # old spelling
+    "sambel": ["Sambal roa"],  # colloquial "e" for a last-syllable "a"
+    "seblak pedes": ["Seblak pedas"],
+    "bakos": [],  # two letters swapped are two insert/delete edits: too far for 5 letters
+    # unrelated products stay out: no substitutions in words of 4-5 letters
+    "kopi": ["Kopi robusta"],
+    "kapi": ["Tas kapi"],
+    "tahi": [],
+    "rendang": [],
+    "xyz": [],
+}
+
+
+def test_typos_and_spelling_variants_find_the_right_products(engine: Engine) -> None:  # noqa: F811
+    with Session(engine) as session:
+        community_id, siti, _ = _shop(session)
+        for title in TYPO_SHOP:
+            _add(session, community_id, siti, title)
+        _add(session, community_id, siti, "Keripik lama", status=ProductStatus.SOLD_OUT)
+        session.commit()
+        found = {query: _titles(session, community_id, query) for query in TYPOS}
+        assert found == TYPOS
+
+
+def test_fuzzy_matches_page_after_every_exact_match(engine: Engine) -> None:  # noqa: F811
+    with Session(engine) as session:
+        community_id, siti, _ = _shop(session)
+        for number in range(4):
+            _add(session, community_id, siti, f"Keripik rasa {number}")
+            _add(session, community_id, siti, f"Kripik rasa {number}")
+        session.commit()
+        pages = [
+            [
+                p.title
+                for p in search_products(
+                    session=session,
+                    community_id=community_id,
+                    words=["kripik"],
+                    limit=3,
+                    offset=offset,
+                )
+            ]
+            for offset in (0, 3, 6, 9)
+        ]
+        assert pages == [
+            ["Kripik rasa 3", "Kripik rasa 2", "Kripik rasa 1"],
+            ["Kripik rasa 0", "Keripik rasa 3", "Keripik rasa 2"],
+            ["Keripik rasa 1", "Keripik rasa 0"],
+            [],
+        ]
+
+
+def test_an_index_of_an_older_shape_is_rebuilt(engine: Engine) -> None:  # noqa: F811
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the derived index exists on SQLite only")
+    with Session(engine) as session:
+        community_id, siti, _ = _shop(session)
+        _add(session, community_id, siti, "Keripik pisang")
+        session.commit()
+        assert _titles(session, community_id, "keripik") == ["Keripik pisang"]  # index made
+        connection = session.connection()
+        # As the previous version left it: no vocabulary, triggers without word counts.
+        connection.exec_driver_sql("DROP TABLE product_fts_words")
+        connection.exec_driver_sql("DROP TRIGGER product_fts_insert")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER product_fts_insert AFTER INSERT ON product BEGIN SELECT 1; END"
+        )
+        session.commit()
+        assert _titles(session, community_id, "keripk") == ["Keripik pisang"]
+        _add(session, community_id, siti, "Kerupuk udang")
+        session.commit()
+        assert _titles(session, community_id, "krupuk") == ["Kerupuk udang"]
+        shape = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE name LIKE 'product_fts%' "
+                "AND sql IS NOT NULL"
+            )
+            .all()
+        )
+        assert {
+            name: sql for name, sql in shape if name in search_index.SHAPE
+        } == search_index.SHAPE
+        words = (
+            session.connection()
+            .exec_driver_sql("SELECT word, products FROM product_fts_words")
+            .all()
+        )
+        assert sorted(words) == [("keripik", 1), ("kerupuk", 1), ("pisang", 1), ("udang", 1)]
+        session.exec(update(Product).values(status=ProductStatus.SOLD_OUT))
+        session.commit()
+        assert session.connection().exec_driver_sql("SELECT * FROM product_fts_words").all() == []
