@@ -41,6 +41,9 @@ class Registry:
     commands: list[Command] = field(default_factory=list)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
     fallbacks: list[tuple[int, FallbackHandler]] = field(default_factory=list)
+    free_text_steps: set[tuple[str, str]] = field(default_factory=set)
+    """(flow, step) pairs whose answer is free text (a product name, a reason): there a bare
+    word like `JUAL` or `CARI` is part of the answer; elsewhere a typed command wins."""
 
     def command(
         self,
@@ -105,6 +108,17 @@ class Registry:
             return handler
 
         return register
+
+    def reads_bare_commands(self, flow: str | None, step: str | None) -> bool:
+        """True unless the person is at a step that takes free text (see `free_text_steps`).
+
+        The rule: outside a flow, and in steps answered by a button, yes/no, a number, a
+        price, a phone number or a category, a message whose first word is a command
+        (`persetujuan on`, `antrian`, `menu`) runs that command and leaves the step. In a
+        free-text step (a product name like "Cari Rasa", a description, a reason) only
+        `/commands` and BATAL interrupt.
+        """
+        return flow is None or (flow, step or "") not in self.free_text_steps
 
     def find(self, word: str, *, slash: bool) -> Command | None:
         """The command named `word`, as typed with or without "/"."""

@@ -112,6 +112,10 @@ class ConversationState(SQLModel, table=True):
     step: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     buttons: list[list[str]] = Field(default_factory=list, sa_type=JSON)  # [label, payload]
+    # When those buttons were shown (they stay answerable by number for a day), and how many
+    # notices they gather (0: one reply's buttons; 2+: several notices, a number is ambiguous).
+    buttons_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    button_notices: int = 0
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -133,7 +133,7 @@ def _apply(ctx: Context, action: Action, product: Product, reason: str) -> list[
     return [ctx.reply(rule.done_key, product=product_label(product))]
 
 
-@MODERATE.step("reason")
+@MODERATE.step("reason", free_text=True)
 async def reason(msg: Incoming, ctx: Context, data: ModerateData) -> Sequence[Reply]:
     """The reason a coordinator gives for hiding, removing or rejecting a product."""
     typed = msg.text.strip()

@@ -165,6 +165,8 @@ def upgrade() -> None:
     sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('buttons', sa.JSON(), nullable=False),
+    sa.Column('buttons_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('button_notices', sa.Integer(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('identity_id')
