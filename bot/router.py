@@ -218,14 +218,16 @@ class Router:
         return await command.handler(msg, ctx, rest)
 
     async def _free_text(self, msg: Incoming, ctx: Context, text: str) -> Sequence[Reply]:
-        if ctx.member is None:
-            if not text and not msg.media:
-                return [ctx.reply("router.empty")]
-            return [ctx.reply("router.not_joined")]
+        # converse: fallbacks first, also for guests (small talk greets them); each fallback
+        # checks ctx.member itself
         for _, fallback in self.registry.fallbacks:
             replies = await fallback(msg, ctx)
             if replies is not None:
                 return replies
+        if ctx.member is None:
+            if not text and not msg.media:
+                return [ctx.reply("router.empty")]
+            return [ctx.reply("router.not_joined")]
         if not text and msg.media:
             return [ctx.reply("router.media_unsupported")]
         if not text:

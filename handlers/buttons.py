@@ -2,8 +2,9 @@
 
 Sticky numbers: a reply without buttons leaves the buttons on screen answerable, so one
 wrong answer never makes `2` stop working; new buttons replace them, and they expire after
-`BUTTONS_TTL`. The exception is a move to another step or flow without buttons (the old
-step's buttons would answer a question no longer asked).
+`BUTTONS_TTL`. The exceptions: a move to another step or flow without buttons (the old
+step's buttons would answer a question no longer asked), and a command's yes/no
+confirmation (`Ya, hapus` / `Jangan`), which answers only the very next message.
 
 Notices (the daily "masih ada?") are delivered outside a conversation, each with its own
 `1. Masih ada / 2. Sudah habis`. Several unanswered ones are gathered (`gather_notice`):
@@ -69,13 +70,17 @@ def _confirm_answer(buttons: list[list[str]], text: str) -> str | None:
     A confirmation is a pair whose first button is a command ending in `ya`; yes picks it,
     no picks the other one (what pressing `Jangan` does). Flows read yes and no themselves.
     """
-    if len(buttons) != 2 or not buttons[0][1].startswith("/") or not buttons[0][1].endswith(" ya"):
+    if not _is_confirm(buttons):
         return None
     if is_yes(text):
         return buttons[0][1]
     if is_no(text):
         return buttons[1][1]
     return None
+
+
+def _is_confirm(buttons: list[list[str]]) -> bool:
+    return len(buttons) == 2 and buttons[0][1].startswith("/") and buttons[0][1].endswith(" ya")
 
 
 def gathered_list(ctx: Context, buttons: list[list[str]]) -> Reply:
@@ -105,7 +110,9 @@ def remember_buttons(
     state = ctx.state
     shown = [[b.label, b.payload] for r in replies for b in r.buttons]
     moved = (state.flow, state.step) != before
-    if shown or moved:
+    # A confirmation is not sticky: a yes answers the question just asked, not one from
+    # an hour ago (`ok` to a greeting must never delete a product).
+    if shown or moved or _is_confirm(state.buttons):
         state.buttons = shown
         state.buttons_at = ctx.now if shown else None
         state.button_notices = 0

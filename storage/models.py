@@ -21,6 +21,7 @@ __all__ = [
     "OutboxStatus",
     "ProcessedInbound",
     "Product",
+    "ProductRequest",
     "ProductStatus",
     "Role",
 ]
@@ -238,3 +239,16 @@ class Product(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     last_confirmed_at: datetime = Field(sa_type=UTCDateTime)
     stale_asked_at: datetime | None = _utc()
+
+
+class ProductRequest(SQLModel, table=True):
+    """A *permintaan*: a member searched for something nobody offers, and asked to tell sellers.
+
+    Coordinators see them (PERMINTAAN, LAPORAN); `words` are the search words as typed.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    member_id: int = _fk("member.id")
+    words: str = Field(max_length=60)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
