@@ -164,7 +164,7 @@ class Router:
             return [ctx.reply("flow.cancelled" if had_flow else "flow.nothing_to_cancel")]
 
         # converse: bare command words count except in free-text steps (Registry docstring)
-        bare = self.registry.reads_bare_commands(ctx.state.flow, ctx.state.step)
+        bare = self.registry.reads_bare_command(ctx.state.flow, ctx.state.step, text)
         command, rest = self._parse_command(text, in_flow=not bare)
         if text.startswith("/") and command is None:
             return [ctx.reply("router.unknown_command", command=text.split()[0][:32])]

@@ -47,15 +47,21 @@ class Flow(Generic[D]):
         self.registry = registry
         registry.flow(name)(self.handle)
 
-    def step(self, name: str, *, free_text: bool = False) -> Callable[[Step[D]], Step[D]]:
+    def step(
+        self, name: str, *, free_text: bool = False, reads: Sequence[str] = ()
+    ) -> Callable[[Step[D]], Step[D]]:
         """Declare the handler of step `name` (decorator).
 
         `free_text=True`: the answer is free text (a name, a description), so a bare command
-        word starting it (`Jual rugi`, `Cari Rasa`) is part of the answer; in other steps a
-        typed command (`menu`, `antrian`) runs and leaves the step.
+        word starting it (`Jual rugi`, `Cari Rasa`) is part of the answer, and only a command
+        word alone (`menu`) interrupts. Otherwise a typed command (`antrian`, `persetujuan
+        on`) runs and leaves the step, except the words in `reads`, which the step reads
+        itself (`Registry.reads_bare_command`).
         """
         if free_text:
-            self.registry.free_text_steps.add((self.name, name))
+            self.registry.step_words[(self.name, name)] = None
+        elif reads:
+            self.registry.step_words[(self.name, name)] = frozenset(w.lower() for w in reads)
 
         def register(handler: Step[D]) -> Step[D]:
             if name in self.steps:

@@ -6,6 +6,7 @@ whole message (without a trailing "min", "kak", "bu" ...), and only an exact ent
 so a product word is never taken for small talk. Guests get the same warmth and how to join.
 """
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -59,7 +60,9 @@ SMALL_TALK: dict[str, Kind] = {
 }  # fmt: skip
 """Every small-talk message, written as it is read: lower case, single spaces."""
 
+SALAM_STARTS = ("assalamu", "asalamu", "assalaamu")
 ADDRESS_WORDS = ("min", "admin", "kak", "ka", "bu", "pak", "mas", "mbak", "bot", "guyub", "semua")
+_TRAILING_EMOJI = re.compile(r"[^\w\s'.,!?]+$")
 _SKIN_TONES = "".join(chr(c) for c in range(0x1F3FB, 0x1F400)) + "\ufe0f"
 
 KEYS = {
@@ -78,6 +81,14 @@ GUEST_KEYS = {
 
 def kind_of(text: str) -> Kind | None:
     """The kind of a small-talk message (`Pagi min!` -> GREETING), or None."""
+    kind = _kind_of(text)
+    if kind is None:  # "makasih 🙏", "halo 👋😊": the words without the emoji after them
+        words = _TRAILING_EMOJI.sub("", text).strip()
+        kind = _kind_of(words) if words and words != text.strip() else None
+    return kind
+
+
+def _kind_of(text: str) -> Kind | None:
     words = " ".join(text.casefold().split())
     for tone in _SKIN_TONES:
         words = words.replace(tone, "")
@@ -90,6 +101,8 @@ def kind_of(text: str) -> Kind | None:
             words = last[0].strip(" .,!?~")
     if words in SMALL_TALK:
         return SMALL_TALK[words]
+    if words.startswith(SALAM_STARTS):  # "assalamu'alaikum wr. wb.", "... warahmatullahi ..."
+        return Kind.SALAM
     # a letter repeated for warmth: "haloo", "makasihhh"
     squeezed = "".join(c for i, c in enumerate(words) if i == 0 or c != words[i - 1])
     return SMALL_TALK.get(squeezed)

@@ -279,7 +279,7 @@ def _review(ctx: Context, product: Product) -> list[Reply]:
     return [product_card(ctx, product, heading=heading, buttons=buttons)]
 
 
-@REVIEW.step("review")
+@REVIEW.step("review", reads=("jual", "sell"))
 async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Reply]:
     """The seller looks at the draft: publish, change something, or cancel."""
     product = managed(ctx, data.product_id)
