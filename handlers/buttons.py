@@ -53,15 +53,14 @@ def button_answer(ctx: Context, text: str) -> Answer | None:
     if not buttons or not text:
         return None
     # isdecimal, not isdigit: int() refuses `²`, and a 5,000-digit number
+    gathered = ctx.state.button_notices > 1  # `1` or `Masih ada` could mean any of them
     if text.isdecimal() and len(text) <= MAX_NUMBER_DIGITS and 1 <= int(text) <= len(buttons):
-        if ctx.state.button_notices > 1:
-            return gathered_list(ctx, buttons)
-        return buttons[int(text) - 1][1]
+        return gathered_list(ctx, buttons) if gathered else buttons[int(text) - 1][1]
     folded = text.casefold()
     for label, payload in buttons:
         if label.casefold() == folded:
-            return payload
-    return _confirm_answer(buttons, text) if ctx.state.button_notices <= 1 else None
+            return gathered_list(ctx, buttons) if gathered else payload
+    return None if gathered else _confirm_answer(buttons, text)
 
 
 def _confirm_answer(buttons: list[list[str]], text: str) -> str | None:

@@ -137,7 +137,7 @@ async def test_five_notices_at_once_can_each_be_answered(market: Transcript) -> 
     assert len(asked) == 5
     assert all(f"HABIS {i}" in text for i, text in zip(ids, asked, strict=True))  # a command each
 
-    gathered = await market.text("Siti", "1")
+    gathered = await market.text("Siti", "Sudah habis")  # which one? all of them, listed
     assert "5 pertanyaan" in gathered
     assert f"1. #{ids[0]} Masih ada" in gathered and f"10. #{ids[4]} Sudah habis" in gathered
     assert "tetap tampil" in await market.text("Siti", "1")
@@ -299,3 +299,16 @@ async def test_chatter_numbers_and_flow_answers_are_not_searches(market: Transcr
 async def test_search_on_telegram_shows_slash_words(market: Transcript) -> None:
     await market.join("42", channel=Channel.TELEGRAM)
     assert "/katalog" in await market.text("42", "bakso")
+
+
+async def test_a_number_to_several_notices_lists_them_all(market: Transcript) -> None:
+    await market.join("Siti")
+    first = await market.post("Siti", "Keripik pisang 15rb")
+    second = await market.post("Siti", "Rendang 85rb")
+    await _run_days(market, 31)
+    gathered = await market.text("Siti", "2")
+    assert "2 pertanyaan" in gathered and f"4. #{second} Sudah habis" in gathered
+    assert "ditandai habis" in await market.text("Siti", "4")
+    assert "tetap tampil" in await market.text("Siti", "1")
+    statuses = {p.id: p.status for p in market.products()}
+    assert statuses == {first: ProductStatus.ACTIVE, second: ProductStatus.SOLD_OUT}
