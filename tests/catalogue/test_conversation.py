@@ -31,13 +31,16 @@ async def _run_days(market: Transcript, days: int) -> None:
 
 
 async def test_numbers_keep_mapping_after_an_answer_without_buttons(market: Transcript) -> None:
-    """`produkku`, `2`, `1` was "belum paham"."""
+    """`produkku`, `2`, `1` was "belum paham" (one product: `2` is a wrong answer)."""
     await market.join("Siti")
     await market.post("Siti", "Keripik pisang 15rb")
-    await market.post("Siti", "Rendang 85rb")
     assert "#1 Keripik pisang" in (await market.texts("Siti", "produkku"))[0]
+    assert NOT_UNDERSTOOD in await market.text("Siti", "2")
+    assert "Ubah harga" in await market.text("Siti", "1")  # the product, from the list
+    await market.post("Siti", "Rendang 85rb")
+    await market.say("Siti", "produkku")
     assert "Keripik pisang" in await market.text("Siti", "2")
-    assert "harga baru untuk Keripik pisang" in (await market.text("Siti", "1"))
+    assert "harga baru untuk Keripik pisang" in await market.text("Siti", "1")
 
 
 async def test_the_same_number_twice_in_the_catalogue(market: Transcript) -> None:
