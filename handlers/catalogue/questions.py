@@ -2,7 +2,7 @@
 
 `ada yang jual bakso?`, `mau pesan nasi kuning`, `looking for batik` or a single product
 word like `bakso` is someone looking for a product: it runs the same search as CARI and
-says so ("Saya carikan *bakso*: …"). When nothing matches, the reply points to KATALOG and
+says so ("Saya carikan "bakso": …"). When nothing matches, the reply points to KATALOG and
 offers a button that records a permintaan, which coordinators read with PERMINTAAN.
 
 What is never a search (decided here, tested in tests/catalogue/test_questions.py):

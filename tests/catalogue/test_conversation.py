@@ -253,7 +253,7 @@ async def test_questions_and_product_words_become_searches(market: Transcript) -
     await market.post("Siti", "Bakso urat 20rb")
     for text in ("ada yang jual bakso?", "bakso", "mau pesan bakso", "Looking for bakso"):
         found = await market.text("Siti", text)
-        assert "Saya carikan *bakso*" in found and "Bakso urat" in found, text
+        assert 'Saya carikan "bakso"' in found and "Bakso urat" in found, text
 
 
 async def test_a_typo_is_found(market: Transcript) -> None:
