@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from handlers.buttons import button_answer, remember_buttons
 from handlers.clock import Clock
 from handlers.context import Context, Options, has_role
 from handlers.first_language import settle_first_language
@@ -68,8 +69,9 @@ class Router:
                     log.info("duplicate %s message %s dropped", msg.channel, msg.message_id)
                     return []
                 ctx = self._context(session, msg)
+                before = (ctx.state.flow, ctx.state.step)  # converse: for sticky buttons
                 replies = list(await self._dispatch(msg, ctx))
-                self._remember_buttons(ctx, msg, replies)
+                self._remember_buttons(ctx, msg, replies, before)
                 queued = self._enqueue_notices(ctx, msg)
             for action in ctx.after_commit:
                 action()
@@ -149,7 +151,9 @@ class Router:
         text = msg.text.strip()
         if msg.is_group:
             return await self._group_command(msg, ctx, text)
-        payload = msg.payload or _button_answer(ctx, text)
+        payload = msg.payload or button_answer(ctx, text)  # converse: handlers/buttons.py
+        if isinstance(payload, Reply):
+            return [payload]  # several notices' buttons: one numbered list of them all
         if payload:
             msg = replace(msg, payload=payload)
             if payload.startswith("/"):
@@ -159,7 +163,9 @@ class Router:
             ctx.end_flow()
             return [ctx.reply("flow.cancelled" if had_flow else "flow.nothing_to_cancel")]
 
-        command, rest = self._parse_command(text, in_flow=ctx.state.flow is not None)
+        # converse: bare command words count except in free-text steps (Registry docstring)
+        bare = self.registry.reads_bare_command(ctx.state.flow, ctx.state.step, text)
+        command, rest = self._parse_command(text, in_flow=not bare)
         if text.startswith("/") and command is None:
             return [ctx.reply("router.unknown_command", command=text.split()[0][:32])]
         if command is not None:
@@ -207,33 +213,42 @@ class Router:
                 return [ctx.reply("router.not_allowed")]
         if ctx.state.flow is not None and not msg.is_group:
             ctx.end_flow()  # a command always wins over a half-finished flow
+            if not msg.payload:  # converse: typed, so say the step was left
+                return [*await command.handler(msg, ctx, rest), ctx.reply("flow.left")]
         return await command.handler(msg, ctx, rest)
 
     async def _free_text(self, msg: Incoming, ctx: Context, text: str) -> Sequence[Reply]:
-        if ctx.member is None:
-            if not text and not msg.media:
-                return [ctx.reply("router.empty")]
-            return [ctx.reply("router.not_joined")]
+        # converse: fallbacks first, also for guests (small talk greets them); each fallback
+        # checks ctx.member itself
         for _, fallback in self.registry.fallbacks:
             replies = await fallback(msg, ctx)
             if replies is not None:
                 return replies
+        if ctx.member is None:
+            if not text and not msg.media:
+                return [ctx.reply("router.empty")]
+            return [ctx.reply("router.not_joined")]
         if not text and msg.media:
             return [ctx.reply("router.media_unsupported")]
         if not text:
             return [ctx.reply("router.empty")]
         return [ctx.reply("router.not_understood")]
 
-    def _remember_buttons(self, ctx: Context, msg: Incoming, replies: Sequence[Reply]) -> None:
-        """Keep the last buttons shown, so `2` or a button's words map back to its payload.
+    def _remember_buttons(
+        self,
+        ctx: Context,
+        msg: Incoming,
+        replies: Sequence[Reply],
+        before: tuple[str | None, str | None],
+    ) -> None:
+        """Keep the buttons shown, so `2` or a button's words map back to its payload.
 
         Replies in a group are not the person's own chat: its buttons stay as they were.
+        converse: sticky until replaced or a day old (handlers/buttons.py).
         """
         if ctx.erased or msg.is_group:
             return
-        ctx.state.buttons = [[b.label, b.payload] for r in replies for b in r.buttons]
-        ctx.state.data = dict(ctx.state.data)  # JSON columns track changes by assignment
-        ctx.state.updated_at = self.clock.now()
+        remember_buttons(ctx, replies, before)
         ctx.session.add(ctx.state)
 
     def _enqueue_notices(self, ctx: Context, msg: Incoming) -> int:
@@ -273,18 +288,3 @@ def _is_cancel(text: str) -> bool:
     """`BATAL`, `batal.`, `Cancel!` or `/batal@GuyubBot`."""
     word = text.split("@", 1)[0] if text.startswith("/") else text
     return word.strip(".,!?:; ").lower() in CANCEL_WORDS
-
-
-def _button_answer(ctx: Context, text: str) -> str | None:
-    """Map `2`, or a button's own words, to the payload of the buttons last shown."""
-    buttons = ctx.state.buttons
-    if not buttons or not text:
-        return None
-    # isdecimal, not isdigit: int() refuses `²`, and a 5,000-digit number
-    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(buttons):
-        return buttons[int(text) - 1][1]
-    folded = text.casefold()
-    for label, payload in buttons:
-        if label.casefold() == folded:
-            return payload
-    return None

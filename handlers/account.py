@@ -98,9 +98,9 @@ async def erase(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
 
 @ERASE.step("confirm")
 async def confirm(msg: Incoming, ctx: Context, data: EraseData) -> Sequence[Reply]:
-    """Only the confirmation button (or its number) erases; anything else keeps the data."""
+    """Only a yes (the button, its number, `ya`, `yes`, 👍) erases; anything else keeps the data."""
     ERASE.end(ctx)
-    if not ERASE.pressed(msg, "yes") or ctx.member is None:
+    if not ERASE.said_yes(msg) or ctx.member is None:
         return [ctx.reply("erase.kept")]
     lang = ctx.lang
     orphaned = erase_member(session=ctx.session, member=ctx.member)

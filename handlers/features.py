@@ -18,8 +18,10 @@ FEATURES = (
     "handlers.catalogue.browse",
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",
+    "handlers.catalogue.questions",
     "handlers.report",
     "handlers.groups",
+    "handlers.smalltalk",
 )
 
 for _name in FEATURES:

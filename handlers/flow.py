@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from handlers.answers import is_no, is_yes
 from handlers.context import Context
 from handlers.messages import Button, Incoming, Reply
 from handlers.payload import Payload
@@ -43,10 +44,24 @@ class Flow(Generic[D]):
         self.data_type = data
         self.steps: dict[str, Step[D]] = {}
         self._adapter: TypeAdapter[D] = TypeAdapter(data)
+        self.registry = registry
         registry.flow(name)(self.handle)
 
-    def step(self, name: str) -> Callable[[Step[D]], Step[D]]:
-        """Declare the handler of step `name` (decorator)."""
+    def step(
+        self, name: str, *, free_text: bool = False, reads: Sequence[str] = ()
+    ) -> Callable[[Step[D]], Step[D]]:
+        """Declare the handler of step `name` (decorator).
+
+        `free_text=True`: the answer is free text (a name, a description), so a bare command
+        word starting it (`Jual rugi`, `Cari Rasa`) is part of the answer, and only a command
+        word alone (`menu`) interrupts. Otherwise a typed command (`antrian`, `persetujuan
+        on`) runs and leaves the step, except the words in `reads`, which the step reads
+        itself (`Registry.reads_bare_command`).
+        """
+        if free_text:
+            self.registry.step_words[(self.name, name)] = None
+        elif reads:
+            self.registry.step_words[(self.name, name)] = frozenset(w.lower() for w in reads)
 
         def register(handler: Step[D]) -> Step[D]:
             if name in self.steps:
@@ -90,6 +105,14 @@ class Flow(Generic[D]):
         """True when the message is this flow's button `action`."""
         answer = self.answer(msg)
         return answer is not None and answer.action == action
+
+    def said_yes(self, msg: Incoming, action: str = "yes") -> bool:
+        """The button `action` pressed, or a typed yes (`ya`, `iya`, `ok`, 👍: handlers/answers)."""
+        return self.pressed(msg, action) or (not msg.payload and is_yes(msg.text))
+
+    def said_no(self, msg: Incoming, action: str = "no") -> bool:
+        """The button `action` pressed, or a typed no (`tidak`, `gak`, `batal` ...)."""
+        return self.pressed(msg, action) or (not msg.payload and is_no(msg.text))
 
     def load(self, ctx: Context) -> D | None:
         """The stored data, or None when it is not this flow's or no longer fits its type."""

@@ -14,9 +14,6 @@ from handlers.shorten import shorten
 from storage.communities import get_community_by_invite, join_community
 from storage.models import Community
 
-AGREE_WORDS = {"setuju", "ya", "yes", "ok", "agree"}
-DECLINE_WORDS = {"tidak", "no"}
-
 
 @dataclass
 class JoinData:
@@ -73,11 +70,10 @@ async def consent(msg: Incoming, ctx: Context, data: JoinData) -> Sequence[Reply
     if community is None:
         JOIN.end(ctx)
         return [ctx.reply("join.need_code")]
-    typed = "" if msg.payload else msg.text.strip().casefold()
-    if JOIN.pressed(msg, "no") or typed in DECLINE_WORDS:
+    if JOIN.said_no(msg):
         JOIN.end(ctx)
         return [ctx.reply("join.declined")]
-    if not (JOIN.pressed(msg, "yes") or typed in AGREE_WORDS):
+    if not JOIN.said_yes(msg):
         return [_consent_question(ctx, community)]
     JOIN.end(ctx)
     phone = to_e164(msg.address) if msg.channel == "whatsapp" else None

@@ -89,7 +89,7 @@ async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     return _set_field(ctx, asked, value)
 
 
-@PROFILE.step("value")
+@PROFILE.step("value", free_text=True)
 async def value(msg: Incoming, ctx: Context, data: ProfileData) -> Sequence[Reply]:
     """The value for the field asked about."""
     return _set_field(ctx, data.field, msg.text)

@@ -41,6 +41,9 @@ class Registry:
     commands: list[Command] = field(default_factory=list)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
     fallbacks: list[tuple[int, FallbackHandler]] = field(default_factory=list)
+    step_words: dict[tuple[str, str], frozenset[str] | None] = field(default_factory=dict)
+    """(flow, step) -> the first words that step reads itself (`JUAL` on the product review
+    card), or None for a free-text step (a product name, a reason). See `reads_bare_command`."""
 
     def command(
         self,
@@ -105,6 +108,29 @@ class Registry:
             return handler
 
         return register
+
+    def reads_bare_command(self, flow: str | None, step: str | None, text: str) -> bool:
+        """Whether a bare (slash-less) command word starting `text` counts as a command.
+
+        The rule, inside a flow:
+        - in steps answered by a button, yes/no, a number, a price, a phone number or a
+          category, a message whose first word is a command (`persetujuan on`, `antrian`,
+          `menu`) runs that command and leaves the step, unless the step reads that word
+          itself (`JUAL Rendang 20rb` on the review card posts the next product for the
+          same seller);
+        - in a free-text step (a product name like "Cari Rasa" or "Jual Beli Ani", a
+          description, a reason) only a command word alone (`katalog`, `menu`) counts;
+          with more words it is the answer.
+        `/commands` and BATAL always interrupt (the router checks them first).
+        """
+        if flow is None:
+            return True
+        first, *more = text.split(maxsplit=1)[:2] or [""]
+        word = first.strip(".,!?:;").lower()
+        if (flow, step or "") not in self.step_words:
+            return True
+        own = self.step_words[(flow, step or "")]
+        return not more if own is None else word not in own
 
     def find(self, word: str, *, slash: bool) -> Command | None:
         """The command named `word`, as typed with or without "/"."""

@@ -7,6 +7,7 @@ from handlers.context import Context
 from handlers.messages import Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.models import OutboxStatus, Role
+from storage.product_requests import count_requests
 from storage.reports import community_report
 
 
@@ -19,9 +20,9 @@ from storage.reports import community_report
 async def report(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """Counts a coordinator acts on: blocked members, missing WhatsApp templates, failures."""
     assert ctx.community is not None
-    numbers = community_report(
-        session=ctx.session, community_id=ctx.community.id or 0, since=ctx.now - timedelta(days=7)
-    )
+    since = ctx.now - timedelta(days=7)
+    numbers = community_report(session=ctx.session, community_id=ctx.community.id or 0, since=since)
+    asked = count_requests(session=ctx.session, community_id=ctx.community.id or 0, since=since)
     outbox = numbers.outbox
     delivered = sum(
         outbox.get(s, 0) for s in (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ)
@@ -41,6 +42,7 @@ async def report(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
             skipped=outbox.get(OutboxStatus.SKIPPED, 0),
             pending=outbox.get(OutboxStatus.PENDING, 0) + outbox.get(OutboxStatus.SENDING, 0),
             needs_template=outbox.get(OutboxStatus.NEEDS_TEMPLATE, 0),
+            requests=asked,
         )
     ]
     if outbox.get(OutboxStatus.NEEDS_TEMPLATE):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from handlers.buttons import gather_notice
 from handlers.clock import Clock
 from handlers.messages import payload_to_reply
 from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendResult
@@ -250,14 +251,15 @@ def _unlink_group(session: Session, community_id: int, chat_id: str) -> None:
 def _remember_buttons(
     session: Session, identity_id: int, outbound: Outbound, now: datetime
 ) -> None:
-    """A notice's buttons become the ones `1`, `2` answer, unless the person is mid-flow."""
+    """A notice's buttons become the ones `1`, `2` answer, unless the person is mid-flow.
+
+    converse: several unanswered notices are gathered (handlers/buttons.py gather_notice).
+    """
     if not outbound.reply.buttons:
         return
     state = load_state(session=session, identity_id=identity_id, now=now)
-    if state.flow is None:
-        state.buttons = [[b.label, b.payload] for b in outbound.reply.buttons]
-        state.updated_at = now
-        session.add(state)
+    gather_notice(state, outbound.reply.buttons, now)
+    session.add(state)
 
 
 class DeliveryWorker:

@@ -21,6 +21,7 @@ __all__ = [
     "OutboxStatus",
     "ProcessedInbound",
     "Product",
+    "ProductRequest",
     "ProductStatus",
     "Role",
 ]
@@ -112,6 +113,10 @@ class ConversationState(SQLModel, table=True):
     step: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     buttons: list[list[str]] = Field(default_factory=list, sa_type=JSON)  # [label, payload]
+    # When those buttons were shown (they stay answerable by number for a day), and how many
+    # notices they gather (0: one reply's buttons; 2+: several notices, a number is ambiguous).
+    buttons_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    button_notices: int = 0
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -234,3 +239,16 @@ class Product(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     last_confirmed_at: datetime = Field(sa_type=UTCDateTime)
     stale_asked_at: datetime | None = _utc()
+
+
+class ProductRequest(SQLModel, table=True):
+    """A *permintaan*: a member searched for something nobody offers, and asked to tell sellers.
+
+    Coordinators see them (PERMINTAAN, LAPORAN); `words` are the search words as typed.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    member_id: int = _fk("member.id")
+    words: str = Field(max_length=60)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)

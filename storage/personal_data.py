@@ -30,6 +30,7 @@ from storage.models import (
     Member,
     OutboxMessage,
     Product,
+    ProductRequest,
 )
 
 __all__ = [
@@ -220,6 +221,13 @@ RULES: tuple[Rule, ...] = (
         _photos_of_their_products,
         Delete(files="path", unless=_photos_others_show),
         export=("id", "content_type", "size", "created_at"),
+    ),
+    Rule(
+        "product_requests",
+        ProductRequest,
+        by_member(ProductRequest.member_id),
+        Delete(),
+        export=("words", "created_at"),
     ),
     Rule(
         "files",

@@ -19,7 +19,7 @@ from handlers.shorten import shorten
 from storage.communities import find_members
 from storage.models import Member, Role
 
-YES_WORDS = {"ya", "yes", "ok", "buat", "create"}
+CREATE_WORDS = {"buat", "create"}
 
 
 @dataclass
@@ -60,11 +60,14 @@ async def sell_for(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         buttons = [Button(shorten(_who(m), 40), f"/jualuntuk #{m.id}") for m in found[:8]]
         return [ctx.reply("catalogue.assist.which", name=name, buttons=buttons)]
     ASSIST.start(ctx, "create", AssistData(name))
-    buttons = [
+    return [ctx.reply("catalogue.assist.create", name=name, buttons=_create_buttons(ctx))]
+
+
+def _create_buttons(ctx: Context) -> list[Button]:
+    return [
         ASSIST.button(ctx, "catalogue.button.create_member", "create"),
         ASSIST.button(ctx, "common.cancel", "no"),
     ]
-    return [ctx.reply("catalogue.assist.create", name=name, buttons=buttons)]
 
 
 def _who(member: Member) -> str:
@@ -83,12 +86,13 @@ def _post_for(ctx: Context, seller: Member) -> list[Reply]:
 @ASSIST.step("create")
 async def create(msg: Incoming, ctx: Context, data: AssistData) -> Sequence[Reply]:
     """Confirm creating a member of that name."""
-    if ASSIST.pressed(msg, "no"):
+    if ASSIST.said_no(msg):
         ASSIST.end(ctx)
         return [ctx.reply("flow.cancelled")]
     typed = "" if msg.payload else msg.text.strip().casefold()
-    if not ASSIST.pressed(msg, "create") and typed not in YES_WORDS:
-        return [ctx.reply("catalogue.assist.create_again", name=data.name)]
+    if not (ASSIST.said_yes(msg, "create") or typed in CREATE_WORDS):
+        buttons = _create_buttons(ctx)  # asked again with its buttons, never without
+        return [ctx.reply("catalogue.assist.create_again", name=data.name, buttons=buttons)]
     ASSIST.start(ctx, "phone", data)
     skip = [ASSIST.button(ctx, "catalogue.button.skip", "skip")]
     return [ctx.reply("catalogue.assist.ask_phone", name=data.name, buttons=skip)]

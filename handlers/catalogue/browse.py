@@ -85,8 +85,17 @@ def _categories(ctx: Context) -> Reply:
 )
 async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`CARI keripik pisang`: words starting title or description words, then close spellings."""
-    assert ctx.community is not None
     page, query = split_page(rest)
+    return search_replies(ctx, query, page, asked=False)
+
+
+def search_replies(ctx: Context, query: str, page: int, *, asked: bool) -> list[Reply]:
+    """The search CARI runs; `asked`: a question turned into a search, said as such.
+
+    Nothing found on the first page: a pointer to KATALOG and a button that tells sellers
+    someone is looking (a permintaan, handlers/catalogue/questions.py).
+    """
+    assert ctx.community is not None
     words = search_words(query)
     if not words:
         return [ctx.reply("catalogue.search.usage", search=hint(ctx, "search"))]
@@ -95,9 +104,13 @@ async def search(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     )
     shown = unquoted(query)[:60]
     if not found.products:
-        key = "catalogue.search.none" if page == 1 else "catalogue.search.no_more"
-        return [ctx.reply(key, query=shown, catalogue=hint(ctx, "catalogue"))]
-    heading = ctx.reply("catalogue.search.heading", query=shown, page=found.number)
+        if page > 1:
+            return [ctx.reply("catalogue.search.no_more", query=shown)]
+        key = "catalogue.search.asked_none" if asked else "catalogue.search.none"
+        tell = ctx.button("catalogue.button.tell_sellers", _fitting("/kabaripenjual", words))
+        return [ctx.reply(key, query=shown, catalogue=hint(ctx, "catalogue"), buttons=[tell])]
+    key = "catalogue.search.asked" if asked else "catalogue.search.heading"
+    heading = ctx.reply(key, query=shown, page=found.number)
     base = _fitting("/cari", words)
     return [heading, *_cards(ctx, found.products), *_pager(ctx, found, base)]
 

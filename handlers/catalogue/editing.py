@@ -193,7 +193,7 @@ def start_edit(ctx: Context, product: Product, field: EditField) -> Reply:
     return edit_prompt(ctx, field, product, EDIT)
 
 
-@EDIT.step("value")
+@EDIT.step("value", free_text=True)
 async def value(msg: Incoming, ctx: Context, data: EditData) -> Sequence[Reply]:
     """The new value: saved, or the question again."""
     product = managed(ctx, data.product_id)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from handlers.answers import is_yes
 from handlers.arguments import is_page_number, parse_id
 from handlers.catalogue.cards import price_text, product_label, status_text
 from handlers.catalogue.drafts import limit_reply
@@ -29,7 +30,6 @@ from storage.models import Member, Product, ProductStatus
 from storage.products import managed_products
 
 LIST_PAGE = 10
-YES_WORDS = {"ya", "yes", "ok", "y"}
 EDIT_USAGE = {
     "price": "catalogue.usage.edit_price",
     "description": "catalogue.usage.edit_description",
@@ -167,7 +167,7 @@ async def delete_product(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
     product, answer, problem = _lookup(ctx, rest, "catalogue.usage.delete")
     if product is None:
         return problem
-    if answer.casefold() not in YES_WORDS:
+    if not is_yes(answer):
         buttons = [
             ctx.button("catalogue.button.confirm_delete", f"/hapus {product.id} ya"),
             ctx.button("catalogue.button.keep_product", f"/produkku {product.id}"),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from handlers.answers import is_no, is_yes
 from handlers.arguments import parse_id
 from handlers.catalogue.cards import product_card, product_label, status_text
 from handlers.commands import hint
@@ -133,7 +134,7 @@ def _apply(ctx: Context, action: Action, product: Product, reason: str) -> list[
     return [ctx.reply(rule.done_key, product=product_label(product))]
 
 
-@MODERATE.step("reason")
+@MODERATE.step("reason", free_text=True)
 async def reason(msg: Incoming, ctx: Context, data: ModerateData) -> Sequence[Reply]:
     """The reason a coordinator gives for hiding, removing or rejecting a product."""
     typed = msg.text.strip()
@@ -204,8 +205,9 @@ async def approval(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     """`PERSETUJUAN on|off`: whether new products wait for a coordinator."""
     assert ctx.community is not None
     word = rest.strip().casefold()
-    if word in ON_WORDS or word in OFF_WORDS:
-        ctx.community.approval_required = word in ON_WORDS
+    on, off = word in ON_WORDS or is_yes(word), word in OFF_WORDS or is_no(word)
+    if on or off:
+        ctx.community.approval_required = on
         ctx.session.add(ctx.community)
     elif word:
         return [ctx.reply("catalogue.approval.usage")]

@@ -10,6 +10,7 @@ Both live in the conversation state, so a restart in the middle of a post loses 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from handlers.answers import is_no, is_yes
 from handlers.arguments import is_skip
 from handlers.catalogue.cards import product_card
 from handlers.catalogue.categories import category_name, suggest_category
@@ -37,7 +38,7 @@ from storage.products import create_product, delete_drafts
 __all__ = ["POST", "REVIEW", "begin_post"]
 
 SELL_WORDS = {"jual", "sell", "/jual", "/sell"}
-PUBLISH_WORDS = {"pasang", "ok", "oke", "ya", "yes", "publish", "kirim", "tayang"}
+PUBLISH_WORDS = {"pasang", "publish", "kirim", "tayang"}  # and every yes (handlers/answers.py)
 
 
 @REGISTRY.command("sell", slash=("jual", "sell"), en="sell")
@@ -179,7 +180,7 @@ def _typed(ctx: Context, msg: Incoming, data: PostData) -> tuple[str, bool]:
     return text, POST.pressed(msg, "skip") or is_skip(text)
 
 
-@POST.step("title")
+@POST.step("title", free_text=True)
 async def title(msg: Incoming, ctx: Context, data: PostData) -> Sequence[Reply]:
     """The product's name (a whole `Keripik 15rb` works too)."""
     text, _ = _typed(ctx, msg, data)
@@ -199,7 +200,7 @@ async def price(msg: Incoming, ctx: Context, data: PostData) -> Sequence[Reply]:
     return _continue(ctx, data)
 
 
-@POST.step("description")
+@POST.step("description", free_text=True)
 async def description(msg: Incoming, ctx: Context, data: PostData) -> Sequence[Reply]:
     """A description, or Lewati."""
     text, skip = _typed(ctx, msg, data)
@@ -278,7 +279,7 @@ def _review(ctx: Context, product: Product) -> list[Reply]:
     return [product_card(ctx, product, heading=heading, buttons=buttons)]
 
 
-@REVIEW.step("review")
+@REVIEW.step("review", reads=("jual", "sell"))
 async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Reply]:
     """The seller looks at the draft: publish, change something, or cancel."""
     product = managed(ctx, data.product_id)
@@ -287,9 +288,10 @@ async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Repl
         return [ctx.reply("catalogue.not_found")]
     answer = REVIEW.answer(msg)
     action = answer.action if answer else None
-    if action == "ok" or msg.text.strip().casefold().strip("!. ") in PUBLISH_WORDS:
+    typed = "" if msg.payload else msg.text
+    if action == "ok" or typed.strip().casefold().strip("!. ") in PUBLISH_WORDS or is_yes(typed):
         return publish(ctx, product)
-    if action == "no":
+    if action == "no" or is_no(typed):
         ctx.session.delete(product)
         REVIEW.end(ctx)
         return [ctx.reply("catalogue.cancelled")]
@@ -307,7 +309,7 @@ async def review(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Repl
     return [ctx.reply("catalogue.review.hint"), *_review(ctx, product)]
 
 
-@REVIEW.step("edit")
+@REVIEW.step("edit", free_text=True)
 async def edit(msg: Incoming, ctx: Context, data: ReviewData) -> Sequence[Reply]:
     """The new value of the field chosen on the review card; then the card again."""
     product = managed(ctx, data.product_id)

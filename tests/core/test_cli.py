@@ -32,6 +32,12 @@ def test_demo_prints_the_whole_transcript(capsys: pytest.CaptureFixture[str]) ->
         "Laporan KBA 13 Ulu",
         "erased",
         "selesai / done",
+        "Halo, Dewi! 👋",  # a greeting
+        'Saya carikan "rendang"',  # a question turned into a search
+        'Dewi > cari kripik\n  Guyub → Dewi:\n    🔎 Hasil untuk "kripik"',  # a typo found
+        "📣 Dicatat",
+        "Sama-sama, Dewi!",
+        "bakso — 1 orang",
     ):
         assert expected in out
 

@@ -165,3 +165,31 @@ async def test_a_state_of_the_old_string_steps_is_forgotten_without_a_crash(
         session.commit()
     assert "sudah tidak berlaku" in await chat.text("Siti", "15rb")
     assert "Rp15.000" in await chat.text("Siti", "JUAL Keripik pisang 15rb")
+
+
+def test_which_steps_let_a_typed_command_word_through() -> None:
+    """Outside a flow and in answer-like steps a command word counts; in a free-text step
+    only alone; a step's own words stay its answer (Registry.reads_bare_command)."""
+    registry = Registry()
+    shop = Flow("shop", Order, registry=registry)
+
+    @shop.step("name", free_text=True)
+    @shop.step("phone")
+    @shop.step("card", reads=("jual",))
+    async def any_step(msg: Incoming, ctx: Context, data: Order) -> Sequence[Reply]:
+        return []
+
+    reads = registry.reads_bare_command
+    assert reads(None, None, "cari bakso")
+    assert reads("shop", "phone", "persetujuan on") and reads("shop", "phone", "antrian")
+    assert not reads("shop", "name", "Cari Rasa sambal") and reads("shop", "name", "katalog")
+    assert not reads("shop", "card", "JUAL Rendang 20rb") and reads("shop", "card", "menu")
+
+
+def test_said_yes_and_no_read_buttons_and_typed_words() -> None:
+    _, order = _order_flow()
+    assert order.said_yes(_message("iya")) and order.said_yes(_message("👍"))
+    assert order.said_yes(_message(payload="order:yes"))
+    assert order.said_no(_message("gak")) and order.said_no(_message(payload="order:no"))
+    assert not order.said_yes(_message("ya", payload="order:no"))  # a button says what it says
+    assert not order.said_yes(_message("mungkin")) and not order.said_no(_message("mungkin"))

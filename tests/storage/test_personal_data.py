@@ -21,6 +21,7 @@ from storage.models import (
     Member,
     OutboxMessage,
     Product,
+    ProductRequest,
     ProductStatus,
 )
 from storage.personal_data import (
@@ -153,6 +154,11 @@ def add_person(
             created_at=NOW,
             updated_at=NOW,
             last_confirmed_at=NOW + timedelta(days=1),
+        )
+    )
+    session.add(
+        ProductRequest(
+            community_id=community_id, member_id=member.id, words=f"tahu {name}", created_at=NOW
         )
     )
     session.flush()

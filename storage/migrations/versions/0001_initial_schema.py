@@ -159,12 +159,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('productrequest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('words', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('productrequest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_productrequest_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_productrequest_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_productrequest_member_id'), ['member_id'], unique=False)
+
     op.create_table('conversationstate',
     sa.Column('identity_id', sa.Integer(), nullable=False),
     sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('buttons', sa.JSON(), nullable=False),
+    sa.Column('buttons_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('button_notices', sa.Integer(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('identity_id')
@@ -212,6 +229,12 @@ def downgrade() -> None:
 
     op.drop_table('product')
     op.drop_table('conversationstate')
+    with op.batch_alter_table('productrequest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_productrequest_member_id'))
+        batch_op.drop_index(batch_op.f('ix_productrequest_created_at'))
+        batch_op.drop_index(batch_op.f('ix_productrequest_community_id'))
+
+    op.drop_table('productrequest')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_provider_message_id'))
