@@ -41,14 +41,16 @@ class RecordingSender:
     """A channel that remembers what it was asked to send, and fails on request."""
 
     channel: str
-    sent: list[Outbound] = field(default_factory=list)
+    sent: list[Outbound] = field(default_factory=list)  # what the bot started itself
+    replies: list[Outbound] = field(default_factory=list)  # answers, also returned by `say`
     failures: list[Exception] = field(default_factory=list)
 
     async def send(self, outbound: Outbound) -> SendResult:
         if self.failures:
             raise self.failures.pop(0)
-        self.sent.append(outbound)
-        return SendResult(provider_id=f"{self.channel}-{len(self.sent)}")
+        done = self.replies if outbound.kind == "reply" else self.sent
+        done.append(outbound)
+        return SendResult(provider_id=f"{self.channel}-{len(done)}")
 
     def texts_to(self, address: str) -> list[str]:
         return [o.reply.text for o in self.sent if o.address == address]

@@ -4,7 +4,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import Core, build_core
 from handlers.messages import Channel, Incoming, MediaRef, Reply
@@ -111,7 +111,13 @@ class Market:
     def outbox(self) -> list[OutboxMessage]:
         """Every outbox row, oldest first."""
         with self.core.open_session() as session:
-            return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
+            return list(
+                session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.kind != "reply")
+                    .order_by(col(OutboxMessage.id))
+                ).all()
+            )
 
     def update(self, product_id: int, **values: object) -> None:
         """Change a product row directly (to set up ages and states)."""

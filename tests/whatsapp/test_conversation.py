@@ -2,6 +2,7 @@
 button payloads, and replies that survive a rate limit."""
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from sqlmodel import select
 
 from bot.app import Core
 from bot.channels.whatsapp import WhatsAppChannel
+from handlers.clock import ManualClock
 from storage.media import MediaStore
 from storage.models import Community, Media, Member
 from tests.fakes.twilio_api import FakeTwilioAPI
@@ -118,10 +120,13 @@ async def test_voice_notes_are_not_downloaded(
 
 
 async def test_a_rate_limited_reply_is_retried(
-    sari: Phone, api: FakeTwilioAPI, community: Community
+    sari: Phone, api: FakeTwilioAPI, community: Community, core: Core, clock: ManualClock
 ) -> None:
     api.fail_next(status=429, code=20429)
-    [consent] = await sari.say("GABUNG KBA13")
+    assert await sari.say("GABUNG KBA13") == []  # refused: the reply waits in the outbox
+    clock.advance(timedelta(seconds=5))
+    await core.drain()  # what the delivery worker does once the retry is due
+    [consent] = sari.bodies(api.messages)
     assert "Setuju?" in consent
     assert [(a.http_status, a.error_code) for a in api.attempts] == [(429, 20429), (201, None)]
 

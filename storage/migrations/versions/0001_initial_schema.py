@@ -36,6 +36,21 @@ def upgrade() -> None:
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_community_invite_code'), ['invite_code'], unique=True)
 
+    op.create_table('inbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('platform_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sender', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('received_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('inbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_done_at'), ['done_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_sender'), ['sender'], unique=False)
+
     op.create_table('processedinbound',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -118,9 +133,12 @@ def upgrade() -> None:
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('chat_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('inbox_id', sa.Integer(), nullable=True),
+    sa.Column('lane', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
@@ -141,6 +159,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_inbox_id'), ['inbox_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_lane'), ['lane'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_provider_message_id'), ['provider_message_id'], unique=False)
@@ -204,6 +224,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_provider_message_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_outbox_member_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_lane'))
+        batch_op.drop_index(batch_op.f('ix_outbox_inbox_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_community_id'))
 
     op.drop_table('outbox')
@@ -230,6 +252,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processedinbound_received_at'))
 
     op.drop_table('processedinbound')
+    with op.batch_alter_table('inbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbox_sender'))
+        batch_op.drop_index(batch_op.f('ix_inbox_done_at'))
+
+    op.drop_table('inbox')
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_community_invite_code'))
 
