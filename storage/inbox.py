@@ -26,14 +26,21 @@ def accept(
     payload: dict[str, Any],
     now: datetime,
 ) -> int | None:
-    """Record one inbound message; its inbox id, or None for a duplicate (already here)."""
-    if not mark_processed(session=session, channel=channel, message_id=platform_id, now=now):
-        return None
+    """Record one inbound message; its inbox id, or None for a duplicate (already here).
+
+    The row is written before the dedupe record: with SQLite's driver a SAVEPOINT as the
+    first statement is no nested transaction, and releasing it would commit the dedupe
+    record on its own, so a failed inbox write would turn Twilio's retry into a "duplicate".
+    """
     row = InboxMessage(
         channel=channel, platform_id=platform_id, sender=sender, payload=payload, received_at=now
     )
     session.add(row)
     session.flush()
+    if not mark_processed(session=session, channel=channel, message_id=platform_id, now=now):
+        session.delete(row)
+        session.flush()
+        return None
     assert row.id is not None
     return row.id
 

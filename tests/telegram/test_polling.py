@@ -5,10 +5,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.app import Core
 from bot.channels.telegram import TelegramChannel
-from storage.models import Community, Member, Role
+from storage.models import Community, InboxMessage, Member, Role
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
     bot_user,
@@ -206,3 +207,17 @@ async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(
         assert len(api.sent_texts(42)) == 2
     finally:
         await again.stop()
+
+
+async def test_an_update_is_confirmed_only_once_it_is_in_the_inbox(
+    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, siti: TelegramUser
+) -> None:
+    update_id = siti.say("/start")
+    await fetched(api, update_id)  # the next getUpdates offset confirms it to Telegram
+    with core.open_session() as session:
+        row = session.exec(
+            select(InboxMessage).where(InboxMessage.platform_id == f"u{update_id}")
+        ).one()
+    assert row.channel == "telegram"
+    (hello,) = await siti.hears()
+    assert hello.params["text"].startswith("Halo!")
