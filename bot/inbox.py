@@ -116,6 +116,7 @@ class InboxWorker:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._newest = 0  # rows up to this id have been seen; a kick only reads newer ones
 
     @property
     def busy(self) -> bool:
@@ -171,29 +172,48 @@ class InboxWorker:
             await asyncio.gather(*busy, return_exceptions=True)
 
     async def _run(self) -> None:
+        kicked = False
         while True:
             try:
-                self._fill()
+                self._fill(only_new=kicked)
             except Exception:
                 log.exception("inbox: could not read pending rows")
+            kicked = False
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(INTERVAL):
                     await self._wake.wait()
+                    kicked = True
             self._wake.clear()
 
-    def _fill(self) -> None:
-        """Queue every pending row of a served channel behind its sender's earlier rows."""
+    def _fill(self, *, only_new: bool = False) -> None:
+        """Queue every pending row of a served channel behind its sender's earlier rows.
+
+        After a kick only rows newer than those seen are read (cheap under load); the
+        periodic pass reads them all again, which finds rows waiting for a retry.
+        """
         if not self._preparers:
             return
         with self.open_session() as session:
-            rows = pending(session=session, limit=FETCH, channels=list(self._preparers))
+            rows = pending(
+                session=session,
+                limit=FETCH,
+                channels=list(self._preparers),
+                after_id=self._newest if only_new else 0,
+            )
         now = self.clock.now()
         for row in rows:
+            self._newest = max(self._newest, row.id or 0)
             key = (row.channel, row.sender)
             if row.id in self._queued:
                 continue
             waiting_until = self._not_before.get(key)
-            if waiting_until is not None and waiting_until > now and key not in self._tasks:
+            # a sender whose row failed resumes only in a full pass, which reads their
+            # rows oldest first: a newer one must not overtake the one being retried
+            if (
+                waiting_until is not None
+                and key not in self._tasks
+                and (only_new or waiting_until > now)
+            ):
                 continue
             self._queued.add(row.id or 0)
             self._queues.setdefault(key, deque()).append(row)
@@ -219,6 +239,7 @@ class InboxWorker:
             self._tasks.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
+            self.kick()  # rows beyond the last read may be waiting
 
     async def _process(self, row: InboxMessage) -> bool:
         """Prepare and route one row; False if it must be tried again later."""

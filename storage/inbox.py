@@ -46,10 +46,12 @@ def accept(
 
 
 def pending(
-    *, session: Session, limit: int, channels: Sequence[str] | None = None
+    *, session: Session, limit: int, channels: Sequence[str] | None = None, after_id: int = 0
 ) -> Sequence[InboxMessage]:
     """Rows not done yet, oldest first (so one sender's rows come in their order)."""
-    query = select(InboxMessage).where(col(InboxMessage.done_at).is_(None))
+    query = select(InboxMessage).where(
+        col(InboxMessage.done_at).is_(None), col(InboxMessage.id) > after_id
+    )
     if channels is not None:
         query = query.where(col(InboxMessage.channel).in_(list(channels)))
     return session.exec(query.order_by(col(InboxMessage.id)).limit(limit)).all()

@@ -1,9 +1,14 @@
 """The inbox and the reply lane through the real router: a row handled twice answers once,
 and replies never wait behind a broadcast."""
 
+from dataclasses import replace
+from datetime import timedelta
+
 from sqlmodel import col, select
 
 from bot.app import Core
+from bot.inbox import Prepared, prepare_stored
+from handlers.clock import ManualClock
 from handlers.messages import Channel, Incoming, Reply, reply_to_payload
 from jobs.delivery import deliver_due
 from storage.db import transaction
@@ -74,3 +79,32 @@ async def test_replies_go_before_a_big_broadcast(chat: Transcript, community: Co
     local = chat.senders["local"]
     assert [o.address for o in local.replies][-1] == "Siti"  # in the first batch of ten
     assert len(local.sent) == 9  # the rest of the batch: broadcasts
+
+
+async def test_one_senders_rows_keep_their_order_even_when_one_fails(
+    chat: Transcript, clock: ManualClock
+) -> None:
+    core = chat.core
+    first, second = hello(core, "m-a"), replace(hello(core, "m-b"), text="MENU")
+    other = replace(hello(core, "m-c"), address="Budi", display_name="Budi")
+    ids = [core.router.accept(m) for m in (first, second, other)]
+    seen: list[str] = []
+    fail_once = {"m-a"}
+
+    async def prepare(row: InboxMessage) -> Prepared:
+        seen.append(row.platform_id)
+        if row.platform_id in fail_once:
+            fail_once.clear()
+            raise OSError("the photo host is down")
+        return await prepare_stored(row)
+
+    core.inbox.serve("local", prepare)
+    await core.inbox.idle()
+    assert seen == ["m-a", "m-c"]  # Siti's second message waits for her first; Budi goes on
+    clock.advance(timedelta(seconds=3))  # past the retry's wait
+    await core.inbox.idle()
+    assert seen == ["m-a", "m-c", "m-a", "m-b"]
+    await core.inbox.release("local")
+    with core.open_session() as session:
+        assert all(session.get(InboxMessage, i).done_at is not None for i in ids)  # type: ignore[union-attr]
+    assert len(reply_rows(core)) == 3
