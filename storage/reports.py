@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelIdentity, Member, OutboxMessage, OutboxStatus
+from storage.models import ChannelIdentity, Member, OutboxLane, OutboxMessage, OutboxStatus
 
 __all__ = ["CommunityReport", "community_report"]
 
@@ -51,7 +51,11 @@ def community_report(*, session: Session, community_id: int, since: datetime) ->
     outbox = dict(
         session.exec(
             select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.community_id == community_id, OutboxMessage.created_at >= since)
+            .where(
+                OutboxMessage.community_id == community_id,
+                OutboxMessage.created_at >= since,
+                OutboxMessage.lane != OutboxLane.REPLY,  # what the bot started, not answers
+            )
             .group_by(col(OutboxMessage.status))
         ).all()
     )
