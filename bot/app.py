@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from bot.inbox import InboxWorker
 from bot.router import Router
 from bot.settings import Settings
 from handlers.clock import Clock, SystemClock
@@ -31,6 +32,7 @@ class Core:
     options: Options
     router: Router
     worker: DeliveryWorker
+    inbox: InboxWorker
     senders: dict[str, Sender] = field(default_factory=dict)
 
     @property
@@ -68,4 +70,13 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     senders: dict[str, Sender] = {}
     worker = DeliveryWorker(open_session=open_session, senders=senders, clock=clock)
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
-    return Core(settings, engine, open_session, clock, options, router, worker, senders)
+
+    async def deliver_replies(inbox_id: int) -> DeliveryReport:
+        return await deliver_due(
+            open_session=open_session, senders=senders, clock=clock, inbox_id=inbox_id
+        )
+
+    inbox = InboxWorker(
+        open_session=open_session, router=router, deliver=deliver_replies, clock=clock
+    )
+    return Core(settings, engine, open_session, clock, options, router, worker, inbox, senders)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from bot.inbox import incoming_to_payload
 from handlers.buttons import button_answer, remember_buttons
 from handlers.clock import Clock
 from handlers.context import Context, Options, has_role
@@ -16,12 +17,12 @@ from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.registry import REGISTRY, Command, Registry
 from handlers.text_hygiene import clean_text
-from storage.communities import get_or_create_identity
+from storage.communities import find_identity, get_or_create_identity
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
-from storage.inbound import mark_processed
-from storage.models import ChannelIdentity, Community, Member
-from storage.outbox import enqueue
+from storage.inbox import accept, mark_done
+from storage.models import ChannelIdentity, Community, InboxMessage, Member
+from storage.outbox import enqueue, enqueue_reply
 
 __all__ = ["Router"]
 
@@ -55,24 +56,75 @@ class Router:
         self._turn = asyncio.Lock()
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Answer a message; [] for a duplicate or for what needs no answer."""
-        async with self._turn:
-            return await self._handle(msg)
+        """Accept a message into the inbox and route it at once (local channel, tests).
 
-    async def _handle(self, msg: Incoming) -> list[Reply]:
+        Returns the replies queued for it; [] for a duplicate or what needs no answer.
+        """
+        inbox_id = self.accept(msg)
+        if inbox_id is None:
+            log.info("duplicate %s message %s dropped", msg.channel, msg.message_id)
+            return []
+        return await self.process(inbox_id, msg)
+
+    def accept(self, msg: Incoming) -> int | None:
+        """Write the message to the inbox (with its dedupe record); None for a duplicate."""
+        with transaction(self.open_session) as session:
+            return accept(
+                session=session,
+                channel=msg.channel,
+                platform_id=msg.message_id,
+                sender=msg.address,
+                payload=incoming_to_payload(msg),
+                now=self.clock.now(),
+            )
+
+    async def process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
+        """Route an inbox row; its effects, replies and `done` commit together.
+
+        A row already done (processed twice after a crash or a race) is left alone.
+        """
+        async with self._turn:
+            return await self._process(inbox_id, msg)
+
+    async def answer(self, inbox_id: int, msg: Incoming, replies: list[Reply]) -> None:
+        """Queue replies decided before routing (a photo not fetched) and mark the row done."""
+        async with self._turn:
+            with transaction(self.open_session) as session:
+                row = session.get(InboxMessage, inbox_id)
+                if row is None or row.done_at is not None:
+                    return
+                identity = find_identity(session=session, channel=msg.channel, address=msg.address)
+                member = (
+                    session.get(Member, identity.member_id)
+                    if identity and identity.member_id
+                    else None
+                )
+                self._enqueue_replies(session, msg, inbox_id, replies, member)
+                mark_done(session=session, row=row, now=self.clock.now())
+
+    def skip(self, inbox_id: int) -> None:
+        """Mark a row done that holds nothing to route (an edit, another bot, a status)."""
+        with transaction(self.open_session) as session:
+            row = session.get(InboxMessage, inbox_id)
+            if row is not None and row.done_at is None:
+                mark_done(session=session, row=row, now=self.clock.now())
+
+    async def _process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
         try:
             with transaction(self.open_session) as session:
-                now = self.clock.now()
-                if not mark_processed(
-                    session=session, channel=msg.channel, message_id=msg.message_id, now=now
-                ):
-                    log.info("duplicate %s message %s dropped", msg.channel, msg.message_id)
+                row = session.get(InboxMessage, inbox_id)
+                if row is None or row.done_at is not None:
+                    log.info("%s message %s already handled", msg.channel, msg.message_id)
                     return []
                 ctx = self._context(session, msg)
                 before = (ctx.state.flow, ctx.state.step)  # converse: for sticky buttons
                 replies = list(await self._dispatch(msg, ctx))
                 self._remember_buttons(ctx, msg, replies, before)
                 queued = self._enqueue_notices(ctx, msg)
+                self._enqueue_replies(
+                    session, msg, inbox_id, replies, None if ctx.erased else ctx.member
+                )
+                mark_done(session=session, row=row, now=self.clock.now())
             for action in ctx.after_commit:
                 action()
             if queued:
@@ -81,26 +133,13 @@ class Router:
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("error ref=%s on %s message %s", ref, msg.channel, msg.message_id)
-            return [Reply(text=t(self._language_after_error(msg), "error.apology", ref=ref))]
+            return [self._apologise(inbox_id, msg, ref)]
 
-    def _language_after_error(self, msg: Incoming) -> str:
-        """Mark the message handled (so a retry gets no second apology) and find a language.
+    def _apologise(self, inbox_id: int, msg: Incoming, ref: str) -> Reply:
+        """Queue the apology and mark the row done, so it is not handled (and failing) again.
 
-        Two transactions, the mark first and alone: whatever in the message broke the
-        handling must not also keep it from being marked.
+        If even that cannot be written, the row stays in the inbox and is tried again later.
         """
-        try:
-            with transaction(self.open_session) as session:
-                mark_processed(
-                    session=session,
-                    channel=msg.channel,
-                    message_id=msg.message_id,
-                    now=self.clock.now(),
-                )
-        except Exception:
-            log.exception(
-                "error boundary could not mark %s message %s", msg.channel, msg.message_id
-            )
         try:
             with transaction(self.open_session) as session:
                 identity = get_or_create_identity(
@@ -111,10 +150,53 @@ class Router:
                     now=self.clock.now(),
                 )
                 member = session.get(Member, identity.member_id) if identity.member_id else None
-                return _language(identity, member, msg)
+                apology = Reply(text=t(_language(identity, member, msg), "error.apology", ref=ref))
+                row = session.get(InboxMessage, inbox_id)
+                if row is not None and row.done_at is None:
+                    self._enqueue_replies(session, msg, inbox_id, [apology], member)
+                    mark_done(session=session, row=row, now=self.clock.now())
+                return apology
+        except Exception:
+            log.exception("error boundary could not find who wrote; apologising plainly")
+        # Whatever in the message broke the handling must not also keep the row from being
+        # marked: a second, minimal transaction touches nothing the message carries.
+        language = normalize_language(msg.language_hint) or DEFAULT_LANGUAGE
+        apology = Reply(text=t(language, "error.apology", ref=ref))
+        try:
+            with transaction(self.open_session) as session:
+                row = session.get(InboxMessage, inbox_id)
+                if row is not None and row.done_at is None:
+                    self._enqueue_replies(session, msg, inbox_id, [apology], None)
+                    mark_done(session=session, row=row, now=self.clock.now())
         except Exception:
             log.exception("error boundary could not reach the database")
-            return normalize_language(msg.language_hint) or DEFAULT_LANGUAGE
+        return apology
+
+    def _enqueue_replies(
+        self,
+        session: Session,
+        msg: Incoming,
+        inbox_id: int,
+        replies: Sequence[Reply],
+        member: Member | None,
+    ) -> None:
+        """The replies as outbox rows in the reply lane, keyed on the inbox id: handling the
+        same row again adds none. Button numbers continue across them, as shown."""
+        number = 1
+        for index, reply in enumerate(replies):
+            enqueue_reply(
+                session=session,
+                inbox_id=inbox_id,
+                index=index,
+                channel=msg.channel,
+                address=msg.address,
+                chat_id=msg.chat_id if msg.is_group else None,
+                community_id=member.community_id if member else None,
+                member_id=member.id if member else None,
+                payload={**reply_to_payload(reply), "number_from": number},
+                now=self.clock.now(),
+            )
+            number += len(reply.buttons)
 
     def _context(self, session: Session, msg: Incoming) -> Context:
         now = self.clock.now()

@@ -69,9 +69,7 @@ async def run_bot(
     """
     quiet_http_loggers()
     core = build_core(settings, clock)
-    channels = configured_channels(core)
-    for channel in channels:
-        core.add_sender(channel.sender)
+    channels = configured_channels(core)  # each registers its sender with the core
     specs = build_specs(core.job_env)
     await catch_up(specs, core.clock.now())
     scheduler = start_scheduler(core.job_env, specs)

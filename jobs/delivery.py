@@ -16,10 +16,17 @@ from handlers.buttons import gather_notice
 from handlers.clock import Clock
 from handlers.messages import payload_to_reply
 from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendResult
-from storage.communities import identities_of
+from storage.communities import find_identity, identities_of
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
-from storage.models import ChannelIdentity, Community, Member, OutboxMessage, OutboxStatus
+from storage.models import (
+    ChannelIdentity,
+    Community,
+    Member,
+    OutboxLane,
+    OutboxMessage,
+    OutboxStatus,
+)
 from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent, release_stuck
 
 __all__ = ["DeliveryReport", "DeliveryWorker", "deliver_due"]
@@ -55,9 +62,48 @@ class _Planned:
     alternatives: int = 0  # other usable apps of the same member, if this one fails
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at one hour: deterministic, so tests can predict it."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+REPLY_MAX_ATTEMPTS = 10  # a reply outlives a Twilio or Telegram outage of about 40 minutes
+
+
+def backoff(attempts: int, lane: int = OutboxLane.NOTICE) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour; replies start at 5 s (someone is waiting).
+
+    Deterministic, so tests can predict it.
+    """
+    first = 5 if lane == OutboxLane.REPLY else 30
+    return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _max_attempts(row: OutboxMessage) -> int:
+    return REPLY_MAX_ATTEMPTS if row.lane == OutboxLane.REPLY else MAX_ATTEMPTS
+
+
+def _plan_reply(
+    row: OutboxMessage,
+    member: Member | None,
+    identity: ChannelIdentity | None,
+    senders: Mapping[str, Sender],
+) -> _Planned:
+    """A reply goes back where the message came from: no opt-out (they wrote to us), no
+    other app; the 24-hour window counts from their last message."""
+    assert row.address is not None and row.channel is not None
+    if row.channel not in senders:
+        return _Planned(row.id or 0, None, None, None, "no_sender")
+    reply = payload_to_reply(row.payload, kind=row.kind)
+    language = member.language if member else (identity.language if identity else None)
+    number_from = row.payload.get("number_from", 1)
+    outbound = Outbound(
+        row.chat_id or row.address,
+        reply,
+        row.kind,
+        language or "id",
+        identity.last_inbound_at if identity else row.created_at,
+        str(row.id),
+        number_from if isinstance(number_from, int) else 1,
+    )
+    # in a group, an unreachable chat is the group, not this person
+    identity_id = identity.id if identity is not None and row.chat_id is None else None
+    return _Planned(row.id or 0, identity_id, row.channel, outbound)
 
 
 def _plan(
@@ -68,7 +114,9 @@ def _plan(
     group_language: str = "id",
 ) -> _Planned:
     reply = payload_to_reply(row.payload, kind=row.kind)
-    if row.chat_id is not None:  # a group chat (Telegram), not a person
+    if (
+        row.chat_id is not None and row.community_id is not None
+    ):  # a group chat (Telegram), not a person
         if "telegram" not in senders:
             return _Planned(row.id or 0, None, None, None, "no_channel")
         outbound = Outbound(row.chat_id, reply, row.kind, group_language, None, str(row.id))
@@ -102,27 +150,40 @@ async def _send(plan: _Planned, senders: Mapping[str, Sender]) -> SendResult | E
         return RetryLater(f"unexpected: {error!r}")
 
 
+def _plan_row(session: Session, row: OutboxMessage, senders: Mapping[str, Sender]) -> _Planned:
+    member = session.get(Member, row.member_id) if row.member_id else None
+    if row.address is not None and row.channel is not None:
+        identity = find_identity(session=session, channel=row.channel, address=row.address)
+        return _plan_reply(row, member, identity, senders)
+    identities = list(identities_of(session=session, member_id=member.id or 0)) if member else []
+    community = (
+        session.get(Community, row.community_id) if row.chat_id and row.community_id else None
+    )
+    return _plan(row, member, identities, senders, community.language if community else "id")
+
+
 async def deliver_due(
     *,
     open_session: SessionFactory,
     senders: Mapping[str, Sender],
     clock: Clock,
     batch: int = 200,
+    inbox_id: int | None = None,
+    lane: int | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row once; senders apply their own rate limits concurrently."""
+    """Send every due outbox row once, replies first; senders apply their own rate limits.
+
+    `inbox_id` sends only the replies to that message (right after it was handled).
+    Rows for one address go out one after another, in order; different addresses
+    concurrently.
+    """
     report = DeliveryReport()
     with transaction(open_session) as session:
         now = clock.now()
-        release_stuck(session=session, older_than=STUCK_AFTER, now=now)
-        plans = []
-        for claimed in claim_due(session=session, now=now, limit=batch):
-            member = session.get(Member, claimed.member_id) if claimed.member_id else None
-            identities = (
-                list(identities_of(session=session, member_id=member.id or 0)) if member else []
-            )
-            community = session.get(Community, claimed.community_id) if claimed.chat_id else None
-            group_language = community.language if community else "id"
-            plans.append(_plan(claimed, member, identities, senders, group_language))
+        if inbox_id is None:
+            release_stuck(session=session, older_than=STUCK_AFTER, now=now)
+        claimed = claim_due(session=session, now=now, limit=batch, inbox_id=inbox_id, lane=lane)
+        plans = [_plan_row(session, row, senders) for row in claimed]
     with transaction(open_session) as session:
         now = clock.now()
         for plan in plans:
@@ -161,7 +222,15 @@ async def deliver_due(
             if row is not None:  # None: erased meanwhile
                 report.add(_record(session, row, plan, outcome, clock.now()))
 
-    await asyncio.gather(*(send_and_record(p) for p in plans if p.outbound is not None))
+    async def send_in_order(queue: list[_Planned]) -> None:
+        for plan in queue:
+            await send_and_record(plan)
+
+    queues: dict[tuple[str | None, str], list[_Planned]] = {}
+    for plan in plans:
+        if plan.outbound is not None:
+            queues.setdefault((plan.channel, plan.outbound.address), []).append(plan)
+    await asyncio.gather(*(send_in_order(queue) for queue in queues.values()))
     if report.total:
         log.info("delivery: %s", report.counts)
     return report
@@ -197,7 +266,7 @@ def _record(
             _remember_buttons(session, plan.identity_id, plan.outbound, now)
         return "sent"
     if isinstance(outcome, PermanentFailure):
-        if outcome.unreachable and row.chat_id is not None:
+        if outcome.unreachable and row.chat_id is not None and row.community_id is not None:
             _unlink_group(session, row.community_id, row.chat_id)
         if outcome.unreachable and plan.identity_id is not None:
             identity = session.get(ChannelIdentity, plan.identity_id)
@@ -227,19 +296,23 @@ def _record(
         )
         return "failed"
     assert isinstance(outcome, RetryLater)
-    delay = timedelta(seconds=outcome.retry_after) if outcome.retry_after else backoff(row.attempts)
+    delay = (
+        timedelta(seconds=outcome.retry_after)
+        if outcome.retry_after
+        else backoff(row.attempts, row.lane)
+    )
     mark_retry(
         session=session,
         row=row,
         error=str(outcome),
         retry_at=now + delay,
         now=now,
-        max_attempts=MAX_ATTEMPTS,
+        max_attempts=_max_attempts(row),
     )
     return "retry"
 
 
-def _unlink_group(session: Session, community_id: int, chat_id: str) -> None:
+def _unlink_group(session: Session, community_id: int | None, chat_id: str) -> None:
     """The bot was removed from the community's group: announcements go to members again."""
     community = session.get(Community, community_id)
     if community is not None and community.telegram_group_chat_id == chat_id:
@@ -272,9 +345,11 @@ class DeliveryWorker:
         senders: Mapping[str, Sender],
         clock: Clock,
         interval: float = 5.0,
+        release_at_start: bool = True,
     ) -> None:
         self.open_session, self.senders, self.clock = open_session, senders, clock
         self.interval = interval
+        self.release_at_start = release_at_start
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -283,7 +358,19 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Loop until stop(); a failing drain is logged and retried, never fatal."""
+        """Loop until stop(); a failing drain is logged and retried, never fatal.
+
+        Rows a crash left `sending` go back to pending at once: this process has sent
+        nothing yet, so at-least-once beats waiting STUCK_AFTER (one process per database
+        on SQLite; on PostgreSQL with several workers, STUCK_AFTER alone applies).
+        """
+        if self.release_at_start:
+            try:
+                with transaction(self.open_session) as session:
+                    now = self.clock.now()
+                    release_stuck(session=session, older_than=timedelta(0), now=now)
+            except Exception:
+                log.exception("could not release rows left sending")
         while not self._stopping:
             try:
                 await deliver_due(

@@ -21,6 +21,7 @@ from handlers.clock import Clock
 from handlers.context import Options
 from storage.db import SessionFactory, transaction
 from storage.inbound import prune_processed
+from storage.inbox import prune_done
 from storage.models import Community
 
 __all__ = [
@@ -67,6 +68,7 @@ def _housekeeping(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
     async def prune(fire_time: datetime) -> None:
         with transaction(env.open_session) as session:
             prune_processed(session=session, before=fire_time - INBOUND_MEMORY)
+            prune_done(session=session, before=fire_time - INBOUND_MEMORY)
 
     return [JobSpec("housekeeping:prune-inbound", CronTrigger(hour=3, timezone="UTC"), prune)]
 

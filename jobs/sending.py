@@ -19,6 +19,7 @@ class Outbound:
     language: str
     last_inbound_at: datetime | None  # for WhatsApp's 24-hour window
     status_key: str  # the outbox row id, echoed back by status callbacks
+    number_from: int = 1  # numbered buttons continue across the replies to one message
 
 
 @dataclass(frozen=True)

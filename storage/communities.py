@@ -15,6 +15,7 @@ __all__ = [
     "create_community",
     "create_link_code",
     "erase_member",
+    "find_identity",
     "find_members",
     "get_community_by_invite",
     "get_or_create_identity",
@@ -56,15 +57,20 @@ def get_community_by_invite(*, session: Session, invite_code: str) -> Community 
     return session.exec(select(Community).where(Community.invite_code == code)).first()
 
 
-def get_or_create_identity(
-    *, session: Session, channel: str, address: str, display_name: str, now: datetime
-) -> ChannelIdentity:
-    """The identity behind an address; the first message from an address creates it."""
-    identity = session.exec(
+def find_identity(*, session: Session, channel: str, address: str) -> ChannelIdentity | None:
+    """The identity behind an address on a channel, if that address ever wrote to us."""
+    return session.exec(
         select(ChannelIdentity).where(
             ChannelIdentity.channel == channel, ChannelIdentity.address == address
         )
     ).first()
+
+
+def get_or_create_identity(
+    *, session: Session, channel: str, address: str, display_name: str, now: datetime
+) -> ChannelIdentity:
+    """The identity behind an address; the first message from an address creates it."""
+    identity = find_identity(session=session, channel=channel, address=address)
     if identity is None:
         identity = ChannelIdentity(
             channel=channel, address=address, display_name=display_name, created_at=now

@@ -13,10 +13,12 @@ __all__ = [
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "InboxMessage",
     "LinkAttempt",
     "LinkCode",
     "Media",
     "Member",
+    "OutboxLane",
     "OutboxMessage",
     "OutboxStatus",
     "ProcessedInbound",
@@ -131,6 +133,26 @@ class ProcessedInbound(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
+class InboxMessage(SQLModel, table=True):
+    """An inbound message, written before the platform hears 2xx; done once its effects are.
+
+    The payload is what the channel needs to route it later (form fields, the update's
+    JSON, media references, never downloaded bytes). It is emptied once done, so the
+    table keeps no conversation beyond what the features stored themselves.
+    """
+
+    __tablename__ = "inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    platform_id: str  # MessageSid, u<update_id>, a local id
+    sender: str = Field(index=True)  # whose messages must stay in order
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    attempts: int = 0
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = _utc(index=True)
+
+
 class LinkCode(SQLModel, table=True):
     """A one-time code that joins a second chat app to an existing member."""
 
@@ -164,15 +186,26 @@ class OutboxStatus(StrEnum):
     NEEDS_TEMPLATE = "needs_template"
 
 
+class OutboxLane:
+    """Which rows the delivery worker serves first: lower is sooner."""
+
+    REPLY = 0  # answers to a person's own message
+    NOTICE = 1  # one person hears about something (a notice, a reminder)
+    BULK = 2  # digests and broadcasts to many
+
+
 class OutboxMessage(SQLModel, table=True):
     """One message the bot starts itself, for one recipient, sent at most once."""
 
     __tablename__ = "outbox"
 
     id: int | None = Field(default=None, primary_key=True)
-    community_id: int = _fk("community.id")
+    community_id: int | None = _fk("community.id", nullable=True)  # None: a reply to a stranger
     member_id: int | None = _fk("member.id", nullable=True)
     chat_id: str | None = None  # a group chat instead of a member
+    address: str | None = None  # a reply goes back where the message came from (`channel`)
+    inbox_id: int | None = Field(default=None, index=True)  # the message a reply answers
+    lane: int = Field(default=OutboxLane.NOTICE, index=True)
     kind: str = "notice"
     idempotency_key: str = Field(unique=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

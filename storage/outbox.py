@@ -7,12 +7,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxLane, OutboxMessage, OutboxStatus
 
 __all__ = [
     "claim_due",
     "enqueue",
+    "enqueue_reply",
     "find_by_provider_id",
+    "lane_of",
     "mark_failed",
     "mark_retry",
     "mark_sent",
@@ -21,10 +23,20 @@ __all__ = [
 ]
 
 
+BULK_KINDS = ("digest", "broadcast")
+
+
+def lane_of(kind: str) -> int:
+    """Replies first, then one-person notices, then messages to many."""
+    if kind == "reply":
+        return OutboxLane.REPLY
+    return OutboxLane.BULK if kind in BULK_KINDS else OutboxLane.NOTICE
+
+
 def enqueue(
     *,
     session: Session,
-    community_id: int,
+    community_id: int | None,
     member_id: int | None,
     kind: str,
     idempotency_key: str,
@@ -38,6 +50,7 @@ def enqueue(
         community_id=community_id,
         member_id=member_id,
         chat_id=chat_id,
+        lane=lane_of(kind),
         kind=kind,
         idempotency_key=idempotency_key,
         payload=payload,
@@ -45,6 +58,10 @@ def enqueue(
         created_at=now,
         updated_at=now,
     )
+    return _insert(session, row)
+
+
+def _insert(session: Session, row: OutboxMessage) -> bool:
     try:
         with session.begin_nested():
             session.add(row)
@@ -53,18 +70,63 @@ def enqueue(
     return True
 
 
-def claim_due(*, session: Session, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-    """Take up to `limit` due rows and mark them `sending`.
-
-    On PostgreSQL several workers may drain at once: SKIP LOCKED lets each take
-    different rows. SQLite serialises writers, which gives the same guarantee.
-    """
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        .limit(limit)
+def enqueue_reply(
+    *,
+    session: Session,
+    inbox_id: int,
+    index: int,
+    channel: str,
+    address: str,
+    chat_id: str | None,
+    community_id: int | None,
+    member_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """One reply to an inbox message, in the reply lane; keyed on the inbox id and position,
+    so processing the same message again adds nothing."""
+    row = OutboxMessage(
+        community_id=community_id,
+        member_id=member_id,
+        chat_id=chat_id,
+        address=address,
+        channel=channel,
+        inbox_id=inbox_id,
+        lane=OutboxLane.REPLY,
+        kind="reply",
+        idempotency_key=f"reply:{inbox_id}:{index}",
+        payload=payload,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
     )
+    return _insert(session, row)
+
+
+def claim_due(
+    *,
+    session: Session,
+    now: datetime,
+    limit: int,
+    inbox_id: int | None = None,
+    lane: int | None = None,
+) -> Sequence[OutboxMessage]:
+    """Take up to `limit` due rows, replies first, and mark them `sending`.
+
+    `inbox_id` takes only the replies to one message (sent right after it was handled);
+    `lane` only one lane. On PostgreSQL several workers may drain at once: SKIP LOCKED
+    lets each take different rows. SQLite serialises writers, which gives the same guarantee.
+    """
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+    )
+    if inbox_id is not None:
+        query = query.where(OutboxMessage.inbox_id == inbox_id)
+    if lane is not None:
+        query = query.where(OutboxMessage.lane == lane)
+    query = query.order_by(
+        col(OutboxMessage.lane), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+    ).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.exec(query).all()

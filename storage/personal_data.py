@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage.models import (
     ChannelIdentity,
     ConversationState,
+    InboxMessage,
     LinkCode,
     Media,
     Member,
@@ -41,6 +42,7 @@ __all__ = [
     "Keep",
     "Rule",
     "Subject",
+    "by_address",
     "by_identity",
     "by_member",
     "erase",
@@ -117,6 +119,21 @@ def by_identity(column: Any) -> Selector:
     return lambda s: col(column).in_(s.identity_ids) if s.identity_ids else false()
 
 
+def by_address(channel: Any, address: Any) -> Selector:
+    """Rows naming one of the person's chat addresses as (channel, address): messages that
+    came in or went out before (or without) a member row."""
+
+    def select_rows(subject: Subject) -> ColumnElement[bool]:
+        if not subject.identity_ids:
+            return false()
+        theirs = select(ChannelIdentity.channel, ChannelIdentity.address).where(
+            col(ChannelIdentity.id).in_(subject.identity_ids)
+        )
+        return sqlalchemy.tuple_(col(channel), col(address)).in_(theirs)
+
+    return select_rows
+
+
 def _photos_of_their_products(subject: Subject) -> ColumnElement[bool]:
     if subject.member_id is None:
         return false()
@@ -187,6 +204,27 @@ RULES: tuple[Rule, ...] = (
         by_member(OutboxMessage.member_id),
         Delete(),
         export=("kind", "status", "channel", "payload", "created_at", "sent_at"),
+    ),
+    # replies to someone who had not joined yet carry only their address
+    Rule(
+        "messages_to_your_address",
+        OutboxMessage,
+        lambda s: and_(
+            by_address(OutboxMessage.channel, OutboxMessage.address)(s),
+            col(OutboxMessage.member_id).is_(None),
+        ),
+        Delete(),
+        export=("kind", "status", "channel", "payload", "created_at", "sent_at"),
+    ),
+    # A row is blanked (no sender, no text) the moment it is handled; only messages still
+    # waiting, usually for milliseconds, name the person. The erasure request is one of them,
+    # and the person's later messages must still be handled, so erasure leaves them.
+    Rule(
+        "messages_waiting",
+        InboxMessage,
+        by_address(InboxMessage.channel, InboxMessage.sender),
+        Keep("waiting messages are handled within seconds, then blanked"),
+        export=("channel", "received_at"),
     ),
     Rule(
         "products",

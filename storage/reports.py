@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     ChannelIdentity,
     Member,
+    OutboxLane,
     OutboxMessage,
     OutboxStatus,
     Product,
@@ -68,7 +69,11 @@ def community_report(*, session: Session, community_id: int, since: datetime) ->
     outbox = dict(
         session.exec(
             select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.community_id == community_id, OutboxMessage.created_at >= since)
+            .where(
+                OutboxMessage.community_id == community_id,
+                OutboxMessage.created_at >= since,
+                OutboxMessage.lane != OutboxLane.REPLY,  # what the bot started, not answers
+            )
             .group_by(col(OutboxMessage.status))
         ).all()
     )

@@ -70,13 +70,12 @@ async def chat(
     telegram_api, twilio_api = fakes
     if request.param == Channel.TELEGRAM:
         telegram = TelegramChannel(core, poll_timeout=timedelta(seconds=1))
-        core.add_sender(telegram.sender)
         await telegram.start()
         transcript.use(TelegramLine(core, telegram_api, telegram), default=True)
         yield transcript
         await telegram.stop()
     elif request.param == Channel.WHATSAPP:
-        whatsapp = WhatsAppChannel(core, reply_retry_delays=(0, 0))
+        whatsapp = WhatsAppChannel(core)
         await whatsapp.start()
         web = build_web_app(
             open_session=core.open_session, media=core.media, routes=whatsapp.routes()

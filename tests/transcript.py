@@ -78,17 +78,19 @@ class RecordingSender:
     """A channel that remembers what it was asked to send, and fails on request."""
 
     channel: str
-    sent: list[Outbound] = field(default_factory=list)
+    sent: list[Outbound] = field(default_factory=list)  # what the bot started itself
+    replies: list[Outbound] = field(default_factory=list)  # answers, also returned by `say`
     failures: list[Exception] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def send(self, outbound: Outbound) -> SendResult:
         if self.failures:
             raise self.failures.pop(0)
-        self.sent.append(outbound)
+        done = self.replies if outbound.kind == "reply" else self.sent
+        done.append(outbound)
         async with self._changed:
             self._changed.notify_all()
-        return SendResult(provider_id=f"{self.channel}-{len(self.sent)}")
+        return SendResult(provider_id=f"{self.channel}-{len(done)}")
 
     async def wait_for(self, count: int) -> list[Outbound]:
         """Everything sent, once at least `count` messages were (a worker sends them)."""
@@ -339,9 +341,14 @@ class Transcript:
             return list(session.exec(select(Product).order_by(col(Product.id))).all())
 
     def outbox(self) -> list[OutboxMessage]:
-        """Every outbox row, oldest first."""
+        """Every outbox row the bot started itself (not replies), oldest first."""
         with self.core.open_session() as session:
-            return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.kind != "reply")
+                .order_by(col(OutboxMessage.id))
+            )
+            return list(session.exec(query).all())
 
     def update(self, product_id: int, **values: object) -> None:
         """Change a product row directly (to set up ages and states)."""

@@ -110,6 +110,8 @@ class LocalSender:
 
     async def send(self, outbound: Outbound) -> SendResult:
         self.count += 1
+        if outbound.kind == "reply":  # printed already, as `say` returned it
+            return SendResult(provider_id=f"local-{self.count}")
         self.emit(render(outbound.address, [outbound.reply], self.style(), f" ({outbound.kind})"))
         return SendResult(provider_id=f"local-{self.count}")
 

@@ -1,9 +1,11 @@
-"""The Telegram channel: python-telegram-bot 22 receiving into the router, replying in kind.
+"""The Telegram channel: python-telegram-bot 22's Bot, updates through the inbox.
 
-Long polling by default. With TELEGRAM_WEBHOOK_URL set, Telegram POSTs updates to the shared
-web app instead (PTB's custom-webhook pattern: no Updater, updates go onto the
-application's queue); every POST must carry TELEGRAM_WEBHOOK_SECRET in
-`X-Telegram-Bot-Api-Secret-Token`, and is answered before it is handled.
+Long polling by default: Guyub calls getUpdates itself and asks for the next offset (which
+tells Telegram the earlier updates arrived) only once they are written to the inbox. With
+TELEGRAM_WEBHOOK_URL set, Telegram POSTs updates to the shared web app instead; every POST
+must carry TELEGRAM_WEBHOOK_SECRET in `X-Telegram-Bot-Api-Secret-Token`, and is answered
+200 only once the update is in the inbox (500 otherwise, so Telegram sends it again).
+The inbox worker fetches photos and routes the updates, in order per person.
 """
 
 import asyncio
@@ -23,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import CallbackQuery, Chat, ChatMemberUpdated, Message, PhotoSize, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.app import Core
 from bot.channels.base import CannotStart
@@ -37,11 +39,15 @@ from bot.channels.telegram_inbound import (
     resolve_payload,
     store_photo,
 )
-from bot.channels.telegram_limits import ChatRateLimiter, PerChatUpdateProcessor
+from bot.channels.telegram_limits import ChatRateLimiter
 from bot.channels.telegram_send import TelegramSender
+from bot.inbox import Direct, Prepared
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
-from handlers.messages import Incoming, MediaRef, Reply
+from handlers.messages import Channel, MediaRef, Reply
+from storage.db import transaction
+from storage.inbox import accept
 from storage.media import MediaStore
+from storage.models import InboxMessage
 
 __all__ = ["SECRET_HEADER", "TelegramChannel"]
 
@@ -55,6 +61,7 @@ SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 START_DELAYS = (1, 2, 4, 8, 16, 32, 60)  # seconds between start-up attempts: ~2 minutes
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kB; a megabyte is not from Telegram
+POLL_BACKOFF_MAX = 30.0
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -86,19 +93,16 @@ class TelegramChannel:
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_file_url)
             .rate_limiter(rate_limiter or ChatRateLimiter(clock=core.clock))
-            .concurrent_updates(PerChatUpdateProcessor())
+            .updater(None)  # we poll ourselves: an update is confirmed once it is in the inbox
         )
-        if self.webhook_url:
-            builder = builder.updater(None)
         self.application: TelegramApp = builder.build()
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
         self.media = MediaStore(core.options.media_dir)
         self.sender = TelegramSender(
             self.application.bot, open_session=core.open_session, media=self.media, clock=core.clock
         )
-        self._routing = asyncio.Lock()  # one router transaction at a time on this loop
+        core.add_sender(self.sender)
         self._accepting = False
+        self._polling: asyncio.Task[None] | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -112,7 +116,8 @@ class TelegramChannel:
         return [Route(self.webhook_path, self._webhook, methods=["POST"])]
 
     async def start(self) -> None:
-        """Meet the bot (getMe), publish the menu, then poll or register the webhook."""
+        """Meet the bot (getMe), publish the menu, resume the inbox, then poll or register
+        the webhook."""
         bot = self.application.bot
         try:
             await _with_retries(self.application.initialize, self.core)
@@ -123,7 +128,7 @@ class TelegramChannel:
         self.core.options = self.core.router.options = options
         self.sender.ready = True
         await publish_commands(bot, self.core.open_session)
-        await self.application.start()
+        self.core.inbox.serve(Channel.TELEGRAM, self._prepare)
         self._accepting = True
         if self.webhook_url:
             assert self.secret is not None
@@ -134,28 +139,60 @@ class TelegramChannel:
             )
             log.info("telegram: webhook mode on %s", self.webhook_path)
         else:
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
+            await _with_retries(bot.delete_webhook, self.core)
+            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
             log.info("telegram: polling as @%s", bot.username)
 
     async def stop(self) -> None:
-        """Take no more updates, finish the ones in hand, then close the bot.
+        """Take no more updates, finish the ones in the inbox, then close the bot.
 
         The webhook stays registered: Telegram keeps updates while we are away.
         """
         self._accepting = False
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self.application.running:
-            await self.application.stop()  # waits for updates being handled
+        if self._polling is not None:
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+            self._polling = None
+        await self.core.inbox.release(Channel.TELEGRAM)
         self.sender.ready = False
         await self.application.shutdown()
 
+    async def _poll(self) -> None:
+        """getUpdates in a loop; the next offset is asked for only once the updates are
+        in the inbox, so a crash before that gets them again (and dedupe drops repeats)."""
+        bot, offset, backoff = self.application.bot, None, 1.0
+        while self._accepting:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                if updates:
+                    self._accept([(u.to_dict(), u) for u in updates])
+                    offset = updates[-1].update_id + 1
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # network trouble, a full disk: wait, ask again
+                log.warning("telegram polling failed (%r); retrying in %.0fs", error, backoff)
+                await self.core.clock.sleep(backoff)
+                backoff = min(backoff * 2, POLL_BACKOFF_MAX)
+
+    def _accept(self, updates: list[tuple[dict[str, Any], Update]]) -> None:
+        """Write updates to the inbox in one transaction (a repeat is dropped there)."""
+        with transaction(self.core.open_session) as session:
+            for data, update in updates:
+                accept(
+                    session=session,
+                    channel=Channel.TELEGRAM,
+                    platform_id=f"u{update.update_id}",
+                    sender=_sender_key(update),
+                    payload={"update": data},
+                    now=self.core.clock.now(),
+                )
+        self.core.inbox.kick()
+
     async def _webhook(self, request: Request) -> Response:
-        """Check the secret, queue the update, answer at once; handling happens after."""
+        """Check the secret, write the update to the inbox, then answer 200."""
         given = request.headers.get(SECRET_HEADER, "")
         if self.secret is None or not hmac.compare_digest(given.encode(), self.secret.encode()):
             return Response(status_code=403)
@@ -173,41 +210,50 @@ class TelegramChannel:
             update = Update.de_json(data, self.application.bot)
         except Exception:  # malformed JSON or not an Update at all
             return Response(status_code=400)
-        if not self._accepting:  # stop() began while the body arrived: queued now, it is lost
+        if not self._accepting:  # stop() began while the body arrived
             return Response(status_code=503)
-        self.application.update_queue.put_nowait(update)  # no await between check and put
+        try:
+            self._accept([(data, update)])
+        except Exception:
+            log.exception("telegram update not written to the inbox; Telegram will resend it")
+            return Response(status_code=500)
         return Response(status_code=200)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Messages and button presses reach the router; edits and channel posts do not."""
+    async def _prepare(self, row: InboxMessage) -> Prepared:
+        """An inbox row as the router's Incoming: messages and button presses; edits,
+        channel posts and other bots are nothing to route."""
+        update = Update.de_json(row.payload["update"], self.application.bot)
         if update.callback_query is not None:
-            await self._on_callback(update.update_id, update.callback_query)
-        elif update.message is not None:
-            await self._on_message(update.update_id, update.message)
-        elif update.my_chat_member is not None:
+            return await self._from_callback(update.update_id, update.callback_query, row)
+        if update.message is not None:
+            return await self._from_message(update.update_id, update.message, row)
+        if update.my_chat_member is not None:
             self._on_membership(update.my_chat_member)
+        return None
 
-    async def _on_message(self, update_id: int, message: Message) -> None:
+    async def _from_message(self, update_id: int, message: Message, row: InboxMessage) -> Prepared:
         user, chat = message.from_user, message.chat
         if user is None or user.is_bot or chat.type == ChatType.CHANNEL:
-            return  # anonymous admins, other bots, channel posts: nobody to answer
+            return None  # anonymous admins, other bots, channel posts: nobody to answer
         text = message.text or message.caption or ""
         if is_group(chat) and (
             not text.startswith("/") or addressed_elsewhere(text, self.application.bot.username)
         ):
-            return  # in groups only our commands are answered
+            return None  # in groups only our commands are answered
         media = named_media(message)
+        photo: MediaRef | None = None
         if message.photo:
-            photo = await self._keep_photo(message.photo[-1], user, chat)
-            if photo is None:
-                return
-            media = (photo,)
-        now = self.core.clock.now()
+            photo = await self._keep_photo(message.photo[-1], user)
+            media = (photo,) if photo is not None else ()
+        now = row.received_at
         msg = incoming(update_id=update_id, user=user, chat=chat, now=now, text=text, media=media)
-        await self._answer(chat, msg)
+        if message.photo and photo is None:
+            lang = normalize_language(user.language_code) or DEFAULT_LANGUAGE
+            return Direct(msg, [Reply(text=t(lang, "telegram.photo_failed"))])
+        return msg
 
-    async def _keep_photo(self, photo: PhotoSize, user: User, chat: Chat) -> MediaRef | None:
-        """The photo in the media store; None (after saying sorry) if it could not be fetched.
+    async def _keep_photo(self, photo: PhotoSize, user: User) -> MediaRef | None:
+        """The photo in the media store; None if it could not be fetched.
 
         Only members' photos are kept: nothing about a person is stored before they consent.
         """
@@ -222,26 +268,22 @@ class TelegramChannel:
             address=address,
             now=self.core.clock.now(),
         )
-        if media_id is None:
-            lang = normalize_language(user.language_code) or DEFAULT_LANGUAGE
-            failed = Reply(text=t(lang, "telegram.photo_failed"))
-            await self.sender.reply(chat.id, [failed], private=not is_group(chat))
-            return None
-        return MediaRef("photo", media_id, "image/jpeg")
+        return None if media_id is None else MediaRef("photo", media_id, "image/jpeg")
 
-    async def _on_callback(self, update_id: int, query: CallbackQuery) -> None:
+    async def _from_callback(
+        self, update_id: int, query: CallbackQuery, row: InboxMessage
+    ) -> Prepared:
         try:
             await query.answer()  # stops the spinner on the button at once
         except TelegramError as error:  # too old to answer, or a hiccup: the press still counts
             log.info("telegram answerCallbackQuery: %s", error.message)
         if query.data is None:
-            return
+            return None
         user = query.from_user
         chat = query.message.chat if query.message else Chat(user.id, ChatType.PRIVATE)
         payload = resolve_payload(self.core.open_session, str(user.id), query.data)
-        now = self.core.clock.now()
-        await self._answer(
-            chat, incoming(update_id=update_id, user=user, chat=chat, now=now, payload=payload)
+        return incoming(
+            update_id=update_id, user=user, chat=chat, now=row.received_at, payload=payload
         )
 
     def _on_membership(self, change: ChatMemberUpdated) -> None:
@@ -251,14 +293,14 @@ class TelegramChannel:
         ):
             self.sender.mark_unreachable(str(change.chat.id), "blocked the bot")
 
-    async def _answer(self, chat: Chat, msg: Incoming) -> None:
-        async with self._routing:
-            replies = await self.core.router.handle(msg)
-        if replies:
-            await self.sender.reply(chat.id, replies, private=not msg.is_group)
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram update failed", exc_info=context.error)
+def _sender_key(update: Update) -> str:
+    """Whose updates must stay in order: the person (or, without one, the chat)."""
+    if update.effective_user is not None:
+        return str(update.effective_user.id)
+    if update.effective_chat is not None:
+        return str(update.effective_chat.id)
+    return ""
 
 
 def _webhook_secret(core: Core) -> str:

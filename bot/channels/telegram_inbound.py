@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from telegram import Chat, Message, PhotoSize, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -22,6 +22,7 @@ from telegram.ext import ExtBot
 from bot.channels.images import NotAPhoto, photo_type
 from bot.channels.telegram_render import TOKEN_PREFIX, resolve_callback
 from handlers.messages import Channel, Incoming, MediaRef
+from storage.communities import find_identity
 from storage.db import SessionFactory, transaction
 from storage.media import MediaStore
 from storage.models import ChannelIdentity, ConversationState, Member
@@ -107,11 +108,7 @@ def incoming(
 
 
 def _identity(session: Session, address: str) -> ChannelIdentity | None:
-    return session.exec(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == Channel.TELEGRAM, ChannelIdentity.address == address
-        )
-    ).first()
+    return find_identity(session=session, channel=Channel.TELEGRAM, address=address)
 
 
 def is_member(open_session: SessionFactory, address: str) -> bool:

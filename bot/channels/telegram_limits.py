@@ -7,27 +7,23 @@ only the chat it came from. It waits on the injected clock (asyncio for real, vi
 in tests), never blocking the event loop.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+from telegram.ext import BaseRateLimiter
 
 from bot.channels.rate_limit import RateLimit
 from handlers.clock import Clock, SystemClock
 
-__all__ = ["ChatRateLimiter", "PerChatUpdateProcessor", "retry_seconds"]
+__all__ = ["ChatRateLimiter", "retry_seconds"]
 
 log = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 KEEP_LIMITERS = 1024  # forget idle chats' limiters beyond this many
-UNLIMITED = 2**31 - 1  # PTB's own concurrency limit, see PerChatUpdateProcessor
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -135,54 +131,3 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     raise
                 await self.clock.sleep(self.network_backoff * 2**attempt)
             attempt += 1
-
-
-def _chat_key(update: object) -> int | None:
-    if isinstance(update, Update):
-        if update.effective_chat is not None:
-            return update.effective_chat.id
-        if update.effective_user is not None:
-            return update.effective_user.id
-    return None
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat are handled in order; different chats are handled side by side.
-
-    One person waiting for their rate-limited replies must not hold up everyone else,
-    while two messages of the same person must not overtake each other. PTB takes its
-    concurrency slot before `do_process_update`, so a chat's queued updates would hold
-    slots while they wait for their turn and a flood from one chat could starve all the
-    others: PTB's limit is therefore left wide open and ours is taken once it is the
-    update's turn in its chat (each chat uses at most one slot).
-    """
-
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(UNLIMITED)
-        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Any) -> None:
-        """Run the update's handling once the chat's earlier updates are done."""
-        key = _chat_key(update)
-        if key is None:
-            async with self._slots:
-                await coroutine
-            return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock, self._slots:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                with contextlib.suppress(KeyError):
-                    del self._waiting[key], self._locks[key]
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""

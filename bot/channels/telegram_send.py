@@ -9,10 +9,9 @@ Documents (a data export) follow the text as files under their own names.
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -23,9 +22,10 @@ from bot.channels.telegram_render import escape, keyboard, split_caption, split_
 from handlers.clock import Clock
 from handlers.messages import Reply
 from jobs.sending import Outbound, PermanentFailure, RetryLater, SendResult
+from storage.communities import find_identity
 from storage.db import SessionFactory, transaction
 from storage.media import MediaStore
-from storage.models import ChannelIdentity, Community, Media
+from storage.models import Community, Media
 
 __all__ = ["TelegramSender", "is_unreachable"]
 
@@ -61,8 +61,11 @@ class TelegramSender:
         """Send one outbox message; Telegram's answers become RetryLater/PermanentFailure."""
         if not self.ready:
             raise RetryLater("telegram channel is not running")
+        # A reply's 429 is waited out for that chat by the rate limiter (someone is
+        # waiting; other chats go on); anything else comes back as RetryLater at once.
+        attempts = None if outbound.kind == "reply" else 1
         try:
-            message = await self.deliver(outbound.address, outbound.reply, first_attempts=1)
+            message = await self.deliver(outbound.address, outbound.reply, first_attempts=attempts)
         except RetryAfter as error:
             raise RetryLater(error.message, retry_after=retry_seconds(error)) from error
         except (Forbidden, BadRequest) as error:
@@ -72,20 +75,6 @@ class TelegramSender:
         except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
             raise RetryLater(f"telegram: {error.message}") from error
         return SendResult(provider_id=str(message.message_id) if message else None)
-
-    async def reply(self, chat_id: int, replies: Sequence[Reply], *, private: bool) -> None:
-        """Answer in the chat an update came from; a blocked person is marked unreachable."""
-        for reply in replies:
-            try:
-                await self.deliver(chat_id, reply, first_attempts=None)
-            except TelegramError as error:
-                if not is_unreachable(error):
-                    log.warning("telegram reply to %s failed: %r", chat_id, error)
-                    continue
-                log.info("telegram chat %s unreachable: %s", chat_id, error.message)
-                if private:
-                    self.mark_unreachable(str(chat_id), error.message)
-                return
 
     async def deliver(
         self, chat_id: int | str, reply: Reply, *, first_attempts: int | None
@@ -218,11 +207,7 @@ class TelegramSender:
     def mark_unreachable(self, address: str, reason: str) -> None:
         """Note that this person cannot be written to (blocked the bot, account gone)."""
         with transaction(self.open_session) as session:
-            identity = session.exec(
-                select(ChannelIdentity).where(
-                    ChannelIdentity.channel == self.channel, ChannelIdentity.address == address
-                )
-            ).first()
+            identity = find_identity(session=session, channel=self.channel, address=address)
             if identity is not None:
                 identity.unreachable_at = self.clock.now()
                 identity.unreachable_reason = reason[:200]

@@ -1,17 +1,17 @@
-"""The WhatsApp channel (Twilio): signed webhooks in, REST API out, the slow part after answering.
+"""The WhatsApp channel (Twilio): signed webhooks in, REST API out.
 
-Twilio waits at most 15 s for a webhook, so `/whatsapp` checks the signature, answers
-empty TwiML at once and routes the message in a background task the adapter tracks;
-replies go out through the REST API, in order, one sender's messages after another.
+`/whatsapp` checks the signature, writes the message to the inbox (with its dedupe
+record) and only then answers empty TwiML; if that write fails it answers 500, so Twilio
+retries. Photos are downloaded and the message routed later, by the inbox worker, in
+order per sender; replies are outbox rows sent as soon as the message is handled.
 """
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Sequence
+from dataclasses import asdict
 
 import httpx
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -28,19 +28,20 @@ from bot.channels.whatsapp_webhook import (
     parse_inbound,
     read_signed_form,
 )
+from bot.inbox import Direct, Prepared
 from handlers.i18n import DEFAULT_LANGUAGE, t
 from handlers.messages import Channel, Incoming, MediaRef, Reply
 from handlers.phones import mask_phone
-from jobs.sending import PermanentFailure, RetryLater
+from storage.communities import find_identity
 from storage.db import transaction
-from storage.models import ChannelIdentity, Member, ProcessedInbound
+from storage.inbox import accept
+from storage.models import InboxMessage, Member
 
 __all__ = ["EMPTY_TWIML", "WhatsAppChannel"]
 
 log = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
 STOP_TIMEOUT = 30.0
 
 
@@ -49,7 +50,7 @@ class WhatsAppChannel:
 
     name = "whatsapp"
 
-    def __init__(self, core: Core, *, reply_retry_delays: Sequence[float] = REPLY_RETRY_DELAYS):
+    def __init__(self, core: Core) -> None:
         settings = core.settings
         self.core = core
         self.sender = WhatsAppSender(settings, core.clock)
@@ -63,11 +64,6 @@ class WhatsAppChannel:
         self._media_hosts = MediaHosts.from_settings(settings)
         self.public_base_url = settings.public_base_url
         self.statuses = StatusBook(core.open_session, core.clock, self.sender.sent_recently)
-        self.reply_retry_delays = tuple(reply_retry_delays)
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._in_flight: set[str] = set()  # MessageSids being handled right now
-        self._locks: dict[str, asyncio.Lock] = {}  # one sender's messages, one at a time
-        self._waiting: Counter[str] = Counter()
         self._http: httpx.AsyncClient | None = None
         self._stopping = False
 
@@ -79,34 +75,29 @@ class WhatsAppChannel:
         ]
 
     async def start(self) -> None:
-        """Open the HTTP sessions inside the running loop."""
+        """Open the HTTP sessions inside the running loop, then work through the inbox
+        (beginning with whatever a crash left in it)."""
         self._stopping = False
         await self.sender.open()
         self._media_http()
+        self.core.inbox.serve(Channel.WHATSAPP, self._prepare)
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:  # noqa: ASYNC109
-        """Refuse new webhooks, finish the ones in hand, then close the HTTP sessions."""
+        """Refuse new webhooks, finish the messages in the inbox (up to `timeout`; the rest
+        waits there for the next start), then close the HTTP sessions."""
         self._stopping = True
-        try:
-            async with asyncio.timeout(timeout):
-                await self.idle()
-        except TimeoutError:
-            log.warning("whatsapp: %d messages still in hand at shutdown", len(self._tasks))
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.core.inbox.release(Channel.WHATSAPP, timeout)
         await self.sender.close()
         if self._http is not None:
             http, self._http = self._http, None
             await http.aclose()
 
     async def idle(self) -> None:
-        """Wait until every message handed to us has been routed and answered."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Wait until every message accepted so far has been routed and answered."""
+        await self.core.inbox.idle((Channel.WHATSAPP,))
 
     async def inbound(self, request: Request) -> Response:
-        """A message from WhatsApp: validate, answer empty TwiML, handle it afterwards."""
+        """A message from WhatsApp: validate, write it to the inbox, then answer empty TwiML."""
         if self._stopping:
             return Response(status_code=503)
         try:
@@ -116,12 +107,20 @@ class WhatsAppChannel:
         except Rejected as rejected:
             log.warning("whatsapp webhook refused (%s): %s", rejected.status, rejected)
             return Response(status_code=rejected.status)
-        if fields.message_sid not in self._in_flight:  # a retry while we still work on it
-            self._in_flight.add(fields.message_sid)
-            self._waiting[fields.address] += 1
-            task = asyncio.create_task(self._handle(fields))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        try:
+            with transaction(self.core.open_session) as session:
+                accept(
+                    session=session,
+                    channel=Channel.WHATSAPP,
+                    platform_id=fields.message_sid,
+                    sender=fields.address,
+                    payload={"fields": asdict(fields)},
+                    now=self.core.clock.now(),
+                )
+        except Exception:
+            log.exception("whatsapp message not written to the inbox; Twilio will retry")
+            return Response(status_code=500)
+        self.core.inbox.kick()
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(self, request: Request) -> Response:
@@ -137,28 +136,13 @@ class WhatsAppChannel:
             log.exception("whatsapp status callback could not be recorded")
         return Response(status_code=200)
 
-    async def _handle(self, fields: InboundFields) -> None:
-        lock = self._locks.setdefault(fields.address, asyncio.Lock())
-        try:
-            async with lock:
-                replies = await self._route(fields)
-                await self._answer(fields.address, replies)
-        except Exception:
-            log.exception(
-                "whatsapp message %s from %s failed", fields.message_sid, mask_phone(fields.address)
-            )
-        finally:
-            self._in_flight.discard(fields.message_sid)
-            self._waiting[fields.address] -= 1
-            if self._waiting[fields.address] <= 0:
-                del self._waiting[fields.address]
-                self._locks.pop(fields.address, None)
-
-    async def _route(self, fields: InboundFields) -> list[Reply]:
-        if self._already_handled(fields.message_sid):
-            return []  # a late retry: spare the photo download, the router would drop it
+    async def _prepare(self, row: InboxMessage) -> Prepared:
+        """The Incoming of an inbox row, with its photos fetched into the media store."""
+        stored = dict(row.payload["fields"])
+        fields = InboundFields(**{**stored, "media": tuple(tuple(m) for m in stored["media"])})
         media: list[MediaRef] = []
         keep_photos = bool(fields.media) and self._is_member(fields.address)
+        failed = False
         for url, content_type in fields.media:
             kind = media_kind(content_type)
             if kind != "photo":
@@ -169,7 +153,8 @@ class WhatsAppChannel:
                 continue
             photo = await self._store_photo(fields.address, url, content_type)
             if photo is None:
-                return [Reply(text=t(self._language(fields.address), "whatsapp.photo_failed"))]
+                failed = True
+                break
             media.append(photo)
         if fields.location:
             media.append(MediaRef("location", fields.location))
@@ -178,23 +163,15 @@ class WhatsAppChannel:
             message_id=fields.message_sid,
             address=fields.address,
             display_name=fields.display_name,
-            received_at=self.core.clock.now(),
+            received_at=row.received_at,
             text=fields.body,
             media=tuple(media),
             payload=fields.payload,
         )
-        return await self.core.router.handle(message)
-
-    async def _answer(self, address: str, replies: Sequence[Reply]) -> None:
-        """Send the replies in order, numbering buttons across the batch as the router does."""
-        number = 1
-        for reply in replies:
-            try:
-                await self.sender.send_reply(address, reply, number, self.reply_retry_delays)
-            except (RetryLater, PermanentFailure) as error:
-                log.warning("whatsapp reply to %s not sent: %s", mask_phone(address), error)
-                return
-            number += len(reply.buttons)
+        if failed:
+            sorry = Reply(text=t(self._language(fields.address), "whatsapp.photo_failed"))
+            return Direct(message, [sorry])
+        return message
 
     def _media_http(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -226,18 +203,6 @@ class WhatsAppChannel:
 
         return await asyncio.to_thread(keep)  # writing megabytes must not stall the loop
 
-    def _already_handled(self, message_sid: str) -> bool:
-        with self.core.open_session() as session:
-            return (
-                session.exec(
-                    select(ProcessedInbound.id).where(
-                        ProcessedInbound.channel == Channel.WHATSAPP,
-                        ProcessedInbound.message_id == message_sid,
-                    )
-                ).first()
-                is not None
-            )
-
     def _is_member(self, address: str) -> bool:
         with self.core.open_session() as session:
             return _member(session, address) is not None
@@ -247,7 +212,7 @@ class WhatsAppChannel:
             member = _member(session, address)
             if member is not None:
                 return member.language
-            identity = _identity(session, address)
+            identity = find_identity(session=session, channel=Channel.WHATSAPP, address=address)
             return (identity.language if identity else None) or DEFAULT_LANGUAGE
 
 
@@ -260,16 +225,8 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def _identity(session: Session, address: str) -> ChannelIdentity | None:
-    return session.exec(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == Channel.WHATSAPP, ChannelIdentity.address == address
-        )
-    ).first()
-
-
 def _member(session: Session, address: str) -> Member | None:
-    identity = _identity(session, address)
+    identity = find_identity(session=session, channel=Channel.WHATSAPP, address=address)
     if identity is None or identity.member_id is None:
         return None
     return session.get(Member, identity.member_id)

@@ -1,17 +1,17 @@
 """Sending on WhatsApp through Twilio: rate limit, the 24-hour window, errors sorted out."""
 
-import asyncio
 import json
 import logging
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 from twilio.base.exceptions import TwilioRestException
 
 from bot.channels.rendering import numbered_text
+from bot.channels.retrying import retry_passing
 from bot.channels.twilio_http import TwilioConnection, connect_twilio
 from bot.channels.whatsapp_text import BODY_LIMIT, CAPTION_LIMIT, flat_variable, split_text
 from bot.settings import Settings
@@ -20,7 +20,7 @@ from handlers.messages import Reply
 from handlers.phones import mask_phone
 from jobs.sending import Outbound, PermanentFailure, RetryLater, SendResult
 
-__all__ = ["TokenBucket", "WhatsAppSender", "classify"]
+__all__ = ["WhatsAppSender", "classify"]
 
 log = logging.getLogger(__name__)
 
@@ -39,36 +39,6 @@ UNREACHABLE = {
 
 RECENT_MAX = 10_000
 LATER_PART_DELAYS = (1.0, 4.0, 15.0)  # once a first part is out, the rest is retried here
-
-
-class TokenBucket:
-    """At most `rate` sends a second (bursts up to one second's worth); waits without blocking."""
-
-    def __init__(
-        self,
-        rate: float,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.rate = max(rate, 0.001)
-        self.sleep = sleep
-        self.capacity = max(1.0, self.rate)
-        self.tokens = self.capacity
-        self.monotonic = monotonic
-        self.updated = monotonic()
-        self._lock = asyncio.Lock()  # waiters take their turn in order
-
-    async def acquire(self) -> None:
-        """Take one token, waiting (asynchronously) for it if the bucket is empty."""
-        async with self._lock:
-            while True:
-                now = self.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await self.sleep((1 - self.tokens) / self.rate)
 
 
 def classify(error: TwilioRestException) -> RetryLater | PermanentFailure:
@@ -101,7 +71,8 @@ class WhatsAppSender:
         self.media_base = f"{base}/media/"
         sender = settings.twilio_whatsapp_from or ""
         self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
-        self.limiter = TokenBucket(settings.whatsapp_rate_per_second)
+        # at most this many a second, bursts up to one second's worth
+        self.limiter = AsyncLimiter(max(settings.whatsapp_rate_per_second, 0.001), 1)
         self.later_part_delays: Sequence[float] = LATER_PART_DELAYS
         self._connection: TwilioConnection | None = None
         self._closed = False  # after close(): no new HTTP session until open()
@@ -150,7 +121,7 @@ class WhatsAppSender:
         template = self.template_for(outbound.kind)
         if self.in_window(outbound.last_inbound_at):
             try:
-                sid = await self.send_reply(to, reply)
+                sid = await self.send_reply(to, reply, outbound.number_from)
             except PermanentFailure as failure:
                 if failure.code != str(OUTSIDE_WINDOW):
                     raise
@@ -178,19 +149,12 @@ class WhatsAppSender:
         """Whether an outbox message got this SID lately (its delivery report may come early)."""
         return sid in self._recent
 
-    async def send_reply(
-        self,
-        address: str,
-        reply: Reply,
-        number_from: int = 1,
-        retry_delays: Sequence[float] = (),
-    ) -> str | None:
+    async def send_reply(self, address: str, reply: Reply, number_from: int = 1) -> str | None:
         """A session message (split into bodies, photos as MediaUrl); the first part's SID.
 
-        With `retry_delays`, a passing failure of one part is retried after each delay
-        (replies to a message: no outbox row to come back to); without, a failure of the
-        first part is raised, and later parts are retried here (`later_part_delays`) since
-        retrying the whole message would send its first part twice.
+        A failure of the first part is raised (the outbox row is retried later); later
+        parts are retried here (`later_part_delays`), since retrying the whole message
+        would send its first part twice.
         """
         text = numbered_text(reply, number_from)
         if reply.documents:  # Twilio sends no JSON files: a download link instead
@@ -207,15 +171,11 @@ class WhatsAppSender:
         parts.extend((body, []) for body in split_text(text, BODY_LIMIT))
         sids: list[str] = []
         for body, urls in parts:
-            delays = retry_delays if not sids else (retry_delays or self.later_part_delays)
-            for delay in (*delays, None):
-                try:
-                    sids.append(await self.create(address, body=body, media_url=urls))
-                    break
-                except RetryLater as error:
-                    if delay is None:
-                        raise
-                    await asyncio.sleep(error.retry_after or delay)
+
+            async def create_part(body: str = body, urls: list[str] = urls) -> str:
+                return await self.create(address, body=body, media_url=urls)
+
+            sids.append(await retry_passing(create_part, self.later_part_delays if sids else ()))
         return sids[0] if sids else None
 
     async def create(
@@ -240,7 +200,7 @@ class WhatsAppSender:
         if content_sid:
             params["content_sid"] = content_sid
             params["content_variables"] = content_variables
-        await self.limiter.acquire()
+        await self.limiter.acquire()  # aiolimiter: waits with asyncio, in turn
         try:
             message = await self._twilio().client.messages.create_async(**params)  # type: ignore[arg-type]
         except TwilioRestException as error:

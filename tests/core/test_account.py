@@ -85,7 +85,7 @@ async def test_erasure_needs_confirmation_and_removes_everything(
         assert session.exec(select(Member)).all() == []
         assert session.exec(select(ChannelIdentity)).all() == []
         assert session.exec(select(Product)).all() == []
-        assert session.exec(select(OutboxMessage)).all() == []
+        assert session.exec(select(OutboxMessage).where(OutboxMessage.kind != "reply")).all() == []
     assert not photo_path.exists()
     assert "GABUNG KODE" in await chat.text("Siti", "MENU")
 

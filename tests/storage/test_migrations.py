@@ -139,3 +139,37 @@ def test_guyub_db_revision_refuses_an_empty_one(
     assert main(["db", "revision", "-m", "nothing"]) == 1
     assert "nothing to add" in capsys.readouterr().err
     assert main(["db", "revision", "-m", " "]) == 2
+
+
+def test_a_database_with_rows_upgrades_from_0001(tmp_path: Path) -> None:
+    """0002 is the first revision on top of a deployed 0001: rows already there survive,
+    new NOT NULL columns get their defaults and old outbox rows land in their lane."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(_alembic_config(engine), "0001")
+    now = "2026-12-01 02:00:00.000000"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO community (id, name, invite_code, timezone, language,"
+                " approval_required, max_active_products, created_at)"
+                " VALUES (1, 'KBA', 'KBA13', 'Asia/Jakarta', 'id', 0, 20, :now)"
+            ),
+            {"now": now},
+        )
+        for kind in ("notice", "digest", "broadcast"):
+            connection.execute(
+                text(
+                    "INSERT INTO outbox (community_id, kind, idempotency_key, payload, status,"
+                    " attempts, next_attempt_at, created_at, updated_at)"
+                    " VALUES (1, :kind, :key, '{}', 'pending', 0, :now, :now, :now)"
+                ),
+                {"kind": kind, "key": f"k-{kind}", "now": now},
+            )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        lanes = {
+            kind: lane for kind, lane in connection.execute(text("SELECT kind, lane FROM outbox"))
+        }
+    engine.dispose()
+    assert lanes == {"notice": 1, "digest": 2, "broadcast": 2}

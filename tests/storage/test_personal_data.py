@@ -17,6 +17,7 @@ from storage.communities import (
 from storage.models import (
     ChannelIdentity,
     ConversationState,
+    InboxMessage,
     Media,
     Member,
     OutboxMessage,
@@ -129,6 +130,29 @@ def add_person(
             next_attempt_at=NOW,
             created_at=NOW,
             updated_at=NOW,
+        )
+    )
+    session.add(  # a reply from before she joined: it names only her address
+        OutboxMessage(
+            community_id=None,
+            member_id=None,
+            kind="reply",
+            channel="whatsapp",
+            address=phone,
+            idempotency_key=f"reply-{name}",
+            payload={"text": f"Halo {name}, ketik GABUNG"},
+            next_attempt_at=NOW,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
+    session.add(  # a message of hers still waiting in the inbox
+        InboxMessage(
+            channel="whatsapp",
+            platform_id=f"SM-{name}",
+            sender=phone,
+            payload={"fields": {"body": f"Kue {name} 10rb"}},
+            received_at=NOW,
         )
     )
     photo = photo or Media(

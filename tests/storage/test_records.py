@@ -17,7 +17,8 @@ from storage.communities import (
     join_community,
 )
 from storage.inbound import mark_processed, prune_processed
-from storage.models import Member, OutboxMessage, OutboxStatus
+from storage.inbox import accept, mark_done, pending, prune_done
+from storage.models import InboxMessage, Member, OutboxMessage, OutboxStatus
 from storage.outbox import claim_due, enqueue, mark_retry, mark_sent, release_stuck
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -101,6 +102,42 @@ def test_inbound_ids_are_deduplicated_and_pruned(engine: Engine) -> None:
         assert mark_processed(session=session, channel="telegram", message_id="SM1", now=NOW)
         session.commit()
         assert prune_processed(session=session, before=NOW + timedelta(seconds=1)) == 2
+
+
+def test_inbox_rows_are_accepted_once_resumed_in_order_and_pruned_when_done(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        first = accept(
+            session=session,
+            channel="whatsapp",
+            platform_id="SM1",
+            sender="+62811",
+            payload={"fields": {"body": "halo"}},
+            now=NOW,
+        )
+        again = accept(
+            session=session,
+            channel="whatsapp",
+            platform_id="SM1",
+            sender="+62811",
+            payload={},
+            now=NOW,
+        )
+        second = accept(
+            session=session, channel="telegram", platform_id="u7", sender="42", payload={}, now=NOW
+        )
+        session.commit()
+        assert first is not None and again is None and second is not None
+        assert [r.id for r in pending(session=session, limit=10)] == [first, second]
+        assert [r.id for r in pending(session=session, limit=10, after_id=first)] == [second]
+        row = session.get(InboxMessage, first)
+        assert row is not None
+        mark_done(session=session, row=row, now=NOW)
+        session.commit()
+        assert (row.payload, row.sender) == ({}, "")
+        assert [r.id for r in pending(session=session, limit=10)] == [second]
+        assert prune_done(session=session, before=NOW + timedelta(seconds=1)) == 1
 
 
 def test_members_are_found_by_the_names_people_use(engine: Engine) -> None:

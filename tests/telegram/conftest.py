@@ -49,7 +49,6 @@ def settings(tmp_path: Path, database_url: str, api: FakeTelegramAPI) -> Setting
 async def telegram(core: Core, community: Community) -> AsyncIterator[TelegramChannel]:
     """The started channel, registered as the core's Telegram sender; stopped afterwards."""
     channel = TelegramChannel(core, poll_timeout=timedelta(seconds=1))
-    core.add_sender(channel.sender)
     await channel.start()
     yield channel
     await channel.stop()

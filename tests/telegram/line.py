@@ -8,12 +8,10 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from telegram import Update
-from telegram.ext import ContextTypes, TypeHandler
-
 from bot.app import Core
 from bot.channels.telegram import TelegramChannel
 from handlers.messages import Button, Channel, MediaRef, Reply
+from storage.models import InboxMessage
 from tests.fakes.telegram_api import (
     Call,
     FakeTelegramAPI,
@@ -62,9 +60,8 @@ class TelegramLine:
         self._message_of: dict[tuple[str, str], int] = {}  # (chat, callback data) -> message
         self._handled: set[int] = set()
         self.last_update_id = 0
-        self._changed = asyncio.Condition()
-        # Handler groups run in order for each update: group 1 sees it once group 0 is done.
-        telegram.application.add_handler(TypeHandler(Update, self._mark_handled), group=1)
+        self._changed = asyncio.Event()
+        core.inbox.on_done.append(self._mark_handled)  # the update's row is done, replies sent
 
     def person(self, who: str, user_id: int, **profile: Any) -> None:
         """Give `who` a Telegram user id and profile (username, language_code, first_name)."""
@@ -122,8 +119,10 @@ class TelegramLine:
     async def handled(self, update_id: int) -> None:
         """Wait until the application is done with an update, then deliver what the outbox
         has due (these tests run no delivery worker), as the router line does."""
-        async with asyncio.timeout(5), self._changed:
-            await self._changed.wait_for(lambda: update_id in self._handled)
+        async with asyncio.timeout(5):
+            while update_id not in self._handled:
+                self._changed.clear()
+                await self._changed.wait()
         await self.core.drain()
 
     def replies(self, chat: str, calls: list[Call]) -> list[Reply]:
@@ -138,7 +137,7 @@ class TelegramLine:
                 replies.append(reply_of(call))
         return replies
 
-    async def _mark_handled(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._changed:
-            self._handled.add(update.update_id)
-            self._changed.notify_all()
+    def _mark_handled(self, row: InboxMessage) -> None:
+        if row.channel == Channel.TELEGRAM and row.platform_id.startswith("u"):
+            self._handled.add(int(row.platform_id[1:]))
+            self._changed.set()

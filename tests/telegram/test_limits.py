@@ -4,12 +4,10 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
-from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 
-from bot.channels.telegram_limits import ChatRateLimiter, PerChatUpdateProcessor
+from bot.channels.telegram_limits import ChatRateLimiter
 from handlers.clock import ManualClock
-from tests.fakes.telegram_api import make_text_update
 
 SEND = "sendMessage"
 
@@ -81,34 +79,6 @@ async def test_calls_without_a_chat_are_not_limited(clock: ManualClock) -> None:
         *(limiter.process_request(api.call, ("x",), {}, "getFile", {}, None) for _ in range(5))
     )
     assert results == [True] * 5
-
-
-async def test_a_flooding_chat_cannot_take_every_slot() -> None:
-    """Chat 1's queued updates wait for their turn without holding a slot chat 2 needs."""
-    processor, release, done = PerChatUpdateProcessor(2), asyncio.Event(), asyncio.Event()
-    handled: list[int] = []
-
-    async def handle(update_id: int, wait: asyncio.Event | None = None) -> None:
-        if wait is not None:
-            await wait.wait()
-        handled.append(update_id)
-        if update_id == 9:
-            done.set()
-
-    def update(update_id: int, user_id: int) -> Update:
-        return Update.de_json(make_text_update(update_id, user_id, "halo"), None)
-
-    flood = [
-        asyncio.create_task(processor.process_update(update(n, 1), handle(n, release)))
-        for n in range(1, 5)
-    ]
-    other = asyncio.create_task(processor.process_update(update(9, 2), handle(9)))
-    async with asyncio.timeout(1):
-        await done.wait()  # chat 2 is answered while chat 1 is still stuck
-    assert handled == [9]
-    release.set()
-    await asyncio.gather(*flood, other)
-    assert handled == [9, 1, 2, 3, 4]  # chat 1 in order
 
 
 def test_the_limits_are_telegrams() -> None:

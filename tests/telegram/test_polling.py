@@ -5,11 +5,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.app import Core
 from bot.channels.telegram import TelegramChannel
 from handlers.clock import ManualClock
-from storage.models import Community, Member, Role
+from storage.models import Community, InboxMessage, Member, Role
 from tests.factories import Transcript
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
@@ -215,3 +216,16 @@ async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(
         assert len(api.sent_texts(42)) == 2
     finally:
         await again.stop()
+
+
+async def test_an_update_is_confirmed_only_once_it_is_in_the_inbox(
+    telegram: TelegramChannel, api: FakeTelegramAPI, core: Core, line: TelegramLine
+) -> None:
+    api.push_update(make_text_update(71, 42, "/start"))
+    await fetched(api, 71)  # the next getUpdates offset confirms it to Telegram
+    with core.open_session() as session:
+        row = session.exec(select(InboxMessage).where(InboxMessage.platform_id == "u71")).one()
+    assert row.channel == "telegram"
+    await line.handled(71)
+    (hello,) = line.sent("42")
+    assert hello.params["text"].startswith("Halo!")

@@ -31,7 +31,13 @@ def notify(core: Core, member: Member, reply: Reply, key: str) -> None:
 
 def outbox(core: Core) -> list[OutboxMessage]:
     with core.open_session() as session:
-        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+        return list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind != "reply")
+                .order_by(col(OutboxMessage.id))
+            ).all()
+        )
 
 
 async def test_a_burst_with_429s_is_all_delivered_without_stalling_the_rest(

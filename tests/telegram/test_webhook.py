@@ -112,13 +112,13 @@ async def test_answered_before_handled_and_stop_finishes_what_came_in(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     release, stop_began = asyncio.Event(), asyncio.Event()
-    stop_application = telegram.application.stop
+    release_inbox = telegram.core.inbox.release
 
-    async def stop_and_tell() -> None:  # the channel stops the application once it refuses
-        stop_began.set()
-        await stop_application()
+    async def release_and_tell(channel: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        stop_began.set()  # the channel finishes its inbox once it refuses new updates
+        await release_inbox(channel, timeout)
 
-    monkeypatch.setattr(telegram.application, "stop", stop_and_tell)
+    monkeypatch.setattr(telegram.core.inbox, "release", release_and_tell)
 
     async def slow_send(call: Call) -> dict[str, object]:
         await release.wait()

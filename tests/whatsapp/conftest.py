@@ -82,7 +82,7 @@ def settings(
 
 @pytest.fixture
 async def channel(core: Core) -> AsyncIterator[WhatsAppChannel]:
-    adapter = WhatsAppChannel(core, reply_retry_delays=(0, 0))
+    adapter = WhatsAppChannel(core)
     await adapter.start()
     yield adapter
     await adapter.stop()

@@ -2,6 +2,7 @@
 button payloads, and replies that survive a rate limit."""
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from sqlmodel import select
 
 from bot.app import Core
 from bot.channels.whatsapp import WhatsAppChannel
+from handlers.clock import ManualClock
 from storage.media import MediaStore
 from storage.models import Community, Media, Member
 from tests.factories import Transcript
@@ -127,10 +129,18 @@ async def test_voice_notes_are_not_downloaded(
 
 
 async def test_a_rate_limited_reply_is_retried(
-    chat: Transcript, api: FakeTwilioAPI, community: Community
+    chat: Transcript,
+    sari: Phone,
+    api: FakeTwilioAPI,
+    community: Community,
+    core: Core,
+    clock: ManualClock,
 ) -> None:
     api.fail_next(status=429, code=20429)
-    [consent] = await chat.bodies("Sari", "GABUNG KBA13")
+    assert await chat.bodies("Sari", "GABUNG KBA13") == []  # refused: it waits in the outbox
+    clock.advance(timedelta(seconds=5))
+    await core.drain()  # what the delivery worker does once the retry is due
+    [consent] = sari.bodies(api.messages)
     assert "Setuju?" in consent
     assert [(a.http_status, a.error_code) for a in api.attempts] == [(429, 20429), (201, None)]
 

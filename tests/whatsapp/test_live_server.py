@@ -41,7 +41,7 @@ async def live(
     )
     core = build_core(settings, clock)
     make_community(core)
-    channel = WhatsAppChannel(core, reply_retry_delays=())
+    channel = WhatsAppChannel(core)
     app = build_web_app(open_session=core.open_session, media=core.media, routes=channel.routes())
     config = uvicorn.Config(app, lifespan="off", log_level="warning")
     config.load()

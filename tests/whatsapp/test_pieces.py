@@ -3,9 +3,12 @@
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from bot.channels.whatsapp_send import TokenBucket, classify
+from bot.channels.retrying import retry_passing
+from bot.channels.whatsapp_send import WhatsAppSender, classify
 from bot.channels.whatsapp_text import flat_variable, split_text
 from bot.channels.whatsapp_webhook import media_kind
+from bot.settings import Settings
+from handlers.clock import ManualClock
 from jobs.sending import PermanentFailure, RetryLater
 
 
@@ -76,18 +79,29 @@ def test_media_kinds() -> None:
     assert media_kind("text/vcard") == "other"
 
 
-async def test_token_bucket_allows_a_burst_then_paces() -> None:
-    now = [0.0]
+async def test_a_passing_failure_is_retried_after_the_wait_asked_for() -> None:
     waits: list[float] = []
+    answers: list[Exception | str] = [RetryLater("429", retry_after=7), RetryLater("5xx"), "ok"]
 
     async def sleep(seconds: float) -> None:  # time passes without waiting for it
         waits.append(seconds)
-        now[0] += seconds
 
-    bucket = TokenBucket(rate=4, monotonic=lambda: now[0], sleep=sleep)
-    for _ in range(6):
-        await bucket.acquire()
-    assert waits == [0.25, 0.25]  # four at once, then one every quarter second
+    async def call() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await retry_passing(call, (1, 4, 15), sleep) == "ok"
+    assert waits == [7, 4]  # Twilio's / Telegram's own wait first, else the next delay
+    answers[:] = [RetryLater("a"), RetryLater("b")]
+    with pytest.raises(RetryLater, match="b"):
+        await retry_passing(call, (0,), sleep)
+
+
+def test_the_sender_is_paced_at_the_configured_rate(settings: Settings, clock: ManualClock) -> None:
+    sender = WhatsAppSender(settings, clock)
+    assert (sender.limiter.max_rate, sender.limiter.time_period) == (80, 1)  # aiolimiter
 
 
 def test_a_hard_cut_keeps_flags_and_skin_tones_whole() -> None:

@@ -135,7 +135,7 @@ async def test_stop_gives_up_on_a_hanging_send_after_its_timeout(
     api.stall_next()  # Twilio never answers
     assert (await sari.post(sari.params("halo"))).status_code == 200
     await channel.stop(timeout=0.05)
-    assert not channel._tasks and api.messages == []
+    assert not channel.core.inbox.busy and api.messages == []
     api.release_stalled()
     await channel.start()
 

@@ -36,16 +36,6 @@ def upgrade() -> None:
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_community_invite_code'), ['invite_code'], unique=True)
 
-    op.create_table('linkattempt',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('who', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('attempted_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('linkattempt', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_linkattempt_attempted_at'), ['attempted_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_linkattempt_who'), ['who'], unique=False)
-
     op.create_table('processedinbound',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -56,6 +46,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('processedinbound', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processedinbound_received_at'), ['received_at'], unique=False)
+
+    op.create_table('media',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=True),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('telegram_file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_telegram_file_id'), ['telegram_file_id'], unique=False)
 
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,26 +116,6 @@ def upgrade() -> None:
     with op.batch_alter_table('linkcode', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_linkcode_member_id'), ['member_id'], unique=False)
 
-    op.create_table('media',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('community_id', sa.Integer(), nullable=True),
-    sa.Column('member_id', sa.Integer(), nullable=True),
-    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('telegram_file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_media_community_id'), ['community_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_member_id'), ['member_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_sha256'), ['sha256'], unique=False)
-        batch_op.create_index(batch_op.f('ix_media_telegram_file_id'), ['telegram_file_id'], unique=False)
-
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -159,33 +146,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
-    op.create_table('productrequest',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('community_id', sa.Integer(), nullable=False),
-    sa.Column('member_id', sa.Integer(), nullable=False),
-    sa.Column('words', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('productrequest', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_productrequest_community_id'), ['community_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_productrequest_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_productrequest_member_id'), ['member_id'], unique=False)
-
-    op.create_table('conversationstate',
-    sa.Column('identity_id', sa.Integer(), nullable=False),
-    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('buttons', sa.JSON(), nullable=False),
-    sa.Column('buttons_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('button_notices', sa.Integer(), nullable=False),
-    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('identity_id')
-    )
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -216,11 +176,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_product_seller_id'), ['seller_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_product_status'), ['status'], unique=False)
 
+    op.create_table('conversationstate',
+    sa.Column('identity_id', sa.Integer(), nullable=False),
+    sa.Column('flow', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('buttons', sa.JSON(), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['identity_id'], ['channelidentity.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('identity_id')
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('conversationstate')
     with op.batch_alter_table('product', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_status'))
         batch_op.drop_index(batch_op.f('ix_product_seller_id'))
@@ -228,13 +199,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_product_community_id'))
 
     op.drop_table('product')
-    op.drop_table('conversationstate')
-    with op.batch_alter_table('productrequest', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_productrequest_member_id'))
-        batch_op.drop_index(batch_op.f('ix_productrequest_created_at'))
-        batch_op.drop_index(batch_op.f('ix_productrequest_community_id'))
-
-    op.drop_table('productrequest')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_provider_message_id'))
@@ -243,13 +207,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_community_id'))
 
     op.drop_table('outbox')
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_media_telegram_file_id'))
-        batch_op.drop_index(batch_op.f('ix_media_sha256'))
-        batch_op.drop_index(batch_op.f('ix_media_member_id'))
-        batch_op.drop_index(batch_op.f('ix_media_community_id'))
-
-    op.drop_table('media')
     with op.batch_alter_table('linkcode', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_linkcode_member_id'))
 
@@ -263,15 +220,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_member_community_id'))
 
     op.drop_table('member')
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_telegram_file_id'))
+        batch_op.drop_index(batch_op.f('ix_media_sha256'))
+        batch_op.drop_index(batch_op.f('ix_media_community_id'))
+
+    op.drop_table('media')
     with op.batch_alter_table('processedinbound', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processedinbound_received_at'))
 
     op.drop_table('processedinbound')
-    with op.batch_alter_table('linkattempt', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_linkattempt_who'))
-        batch_op.drop_index(batch_op.f('ix_linkattempt_attempted_at'))
-
-    op.drop_table('linkattempt')
     with op.batch_alter_table('community', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_community_invite_code'))
 
