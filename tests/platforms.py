@@ -221,8 +221,9 @@ class Telegram:
         assert await self._post(http, press) == 200
 
     async def send(self, http: httpx.AsyncClient, member: str, marker: int) -> int:
+        text = f"cari zq{marker}"
         update = self.updates.setdefault(
-            marker, make_text_update(100_000 + marker, int(member), f"cari zq{marker}")
+            marker, make_text_update(100_000 + marker, int(member), text, first_name="Ani")
         )
         return await self._post(http, update)
 

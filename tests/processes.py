@@ -64,20 +64,11 @@ class GuyubProcess:
     service manager's SIGTERM. Leaving the `async with` block always ends the process.
     """
 
-    def __init__(
-        self,
-        settings: Mapping[str, str],
-        log_path: Path,
-        *,
-        command: tuple[str, ...] = ("run",),
-        wrapper: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, settings: Mapping[str, str], log_path: Path) -> None:
         self.settings = dict(settings)
         self.port = int(self.settings["PORT"])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.command = command
-        self.wrapper = wrapper  # e.g. a profiler: ("py-spy", "record", "-o", "x.svg", "--")
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -89,11 +80,10 @@ class GuyubProcess:
         """Spawn the process and wait (bounded) until its web server answers /healthz."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                *self.wrapper,
                 sys.executable,
                 "-m",
                 "bot",
-                *self.command,
+                "run",
                 cwd=self.log_path.parent,  # no .env of this machine is read
                 env=clean_env(self.settings),
                 stdin=asyncio.subprocess.DEVNULL,

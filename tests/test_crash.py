@@ -250,3 +250,26 @@ async def test_crash_loses_no_acknowledged_message(
         f"{verdict.summary(platform.name)}; answered more than once, not in flight at the kill: "
         f"{verdict.bad_duplicates[:20]}"
     )
+
+
+def test_the_verdict_excuses_only_replies_in_flight_at_the_kill() -> None:
+    run = Run(sender={1: "a", 2: "a", 3: "b", 4: "b", 5: "b"}, killed_at=100.0)
+    run.restarted_at = 102.0
+    run.outcome = {1: ["200"], 2: ["200"], 3: ["200"], 4: ["ConnectError"], 5: ["200"]}
+    seen = [
+        Seen(10.0, "a", 'Belum ada produk yang cocok dengan "zq1".'),
+        Seen(99.5, "b", '... "zq3" ...'),  # sent just before the kill, unrecorded
+        Seen(103.0, "b", '... "zq3" ...'),  # so sent again after the restart: excused
+        Seen(50.0, "a", '... "zq2" ...'),  # long before the kill: no excuse
+        Seen(104.0, "a", '... "zq2" ...'),
+        Seen(104.0, "b", '... "zq4" ...'),  # never acknowledged, answered once: fine
+        Seen(104.0, "a", '... "zq5" ...'),  # to the wrong person
+    ]
+    verdict = judge(run, seen)
+    assert (verdict.acknowledged, verdict.unacknowledged) == (4, 1)
+    assert verdict.lost == [5]
+    assert verdict.in_flight_duplicates == [3]
+    assert verdict.bad_duplicates == [2]
+    assert verdict.answered_unacknowledged == 1
+    assert [s.text for s in verdict.misdirected] == ['... "zq5" ...']
+    assert verdict.sends_in_window == 1
