@@ -46,7 +46,7 @@ MESSAGES = {"whatsapp": 300, "telegram": 200}  # and 30/s in all
 CONCURRENCY = 64
 KILL_AT = 0.5
 """The process is killed once this share of the messages has been acknowledged."""
-IN_FLIGHT_WINDOW = 1.0
+IN_FLIGHT_WINDOW = 2.0
 """Seconds before the kill in which a reply's first copy counts as in flight at the kill."""
 DRAIN_TIMEOUT = 20.0
 """How long the restarted process gets to answer everything acknowledged."""
