@@ -76,6 +76,7 @@ class Result:
     processed: int
     process_seconds: float
     complete: bool
+    cpu_seconds: float | None  # the bot's CPU time over the run (Linux only)
 
     def lines(self) -> list[str]:
         cuts = statistics.quantiles(self.latencies_ms, n=100) if len(self.latencies_ms) > 1 else []
@@ -89,13 +90,27 @@ class Result:
             f"ack p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   max {max(self.latencies_ms):6.1f} ms",
             f"  processed/s {self.processed / self.process_seconds:6.1f}   "
             f"({self.processed} answered in {self.process_seconds:.1f} s){done}",
-        ]
+        ] + (
+            [f"  bot CPU {1000 * self.cpu_seconds / self.sent:.2f} ms per message"]
+            if self.cpu_seconds is not None
+            else []
+        )
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (None where /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(
     http: httpx.AsyncClient,
     platform: Platform,
     watch: ReplyWatch,
+    pid: int,
     *,
     messages: int,
     concurrency: int,
@@ -123,9 +138,11 @@ async def measure(
             if status.startswith("2"):
                 accepted.add(marker)
 
+    cpu_before = cpu_seconds(pid)
     started_wall, started = time.time(), time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     complete = await watch.until(lambda seen: accepted <= markers_in(seen), timeout)
+    cpu_after = cpu_seconds(pid)
     answered = accepted & markers_in(watch.seen)
     last_reply = max(
         (s.at for s in watch.seen if markers_in([s]) & answered), default=started_wall + 1e-9
@@ -140,6 +157,7 @@ async def measure(
         processed=len(answered),
         process_seconds=last_reply - started_wall,
         complete=complete,
+        cpu_seconds=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
     )
 
 
@@ -302,6 +320,7 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> No
                                 http,
                                 platform,
                                 watch,
+                                guyub.pid,
                                 messages=args.messages,
                                 concurrency=args.concurrency,
                                 timeout=args.timeout,
