@@ -91,7 +91,7 @@ class Result:
             f"  processed/s {self.processed / self.process_seconds:6.1f}   "
             f"({self.processed} answered in {self.process_seconds:.1f} s){done}",
         ] + (
-            [f"  bot CPU {1000 * self.cpu_seconds / self.sent:.2f} ms per message"]
+            [f"  bot CPU {1000 * self.cpu_seconds / max(self.sent, 1):.2f} ms per message"]
             if self.cpu_seconds is not None
             else []
         )
@@ -116,7 +116,8 @@ async def measure(
     concurrency: int,
     timeout: float,  # noqa: ASYNC109
 ) -> Result:
-    """Send `messages` at `concurrency`; time each acknowledgement and the replies."""
+    """Send `messages` at `concurrency` (for at most `timeout` s), then wait at most `timeout` s
+    for the replies; time each acknowledgement and the replies."""
     markers = iter(range(1, messages + 1))
     members = platform.members
     statuses: Counter[str] = Counter()
@@ -128,6 +129,8 @@ async def measure(
         nonlocal last_answer
         for marker in markers:  # one iterator shared by every sender
             began = time.perf_counter()
+            if began > deadline:
+                return  # bounded in time as well as in count
             try:
                 status = str(await platform.send(http, members[marker % len(members)], marker))
             except httpx.TransportError as error:
@@ -140,6 +143,7 @@ async def measure(
 
     cpu_before = cpu_seconds(pid)
     started_wall, started = time.time(), time.perf_counter()
+    deadline = started + timeout
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     complete = await watch.until(lambda seen: accepted <= markers_in(seen), timeout)
     cpu_after = cpu_seconds(pid)
@@ -149,7 +153,7 @@ async def measure(
     )
     return Result(
         channel=platform.name,
-        sent=messages,
+        sent=len(latencies),
         accepted=len(accepted),
         statuses=statuses,
         send_seconds=last_answer - started,
