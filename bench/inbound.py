@@ -145,9 +145,9 @@ async def measure(
     started_wall, started = time.time(), time.perf_counter()
     deadline = started + timeout
     await asyncio.gather(*(sender() for _ in range(concurrency)))
-    complete = await watch.until(lambda seen: accepted <= markers_in(seen), timeout)
+    complete = await watch.until(lambda seen: accepted <= watch.markers, timeout)
     cpu_after = cpu_seconds(pid)
-    answered = accepted & markers_in(watch.seen)
+    answered = accepted & watch.markers
     last_reply = max(
         (s.at for s in watch.seen if markers_in([s]) & answered), default=started_wall + 1e-9
     )

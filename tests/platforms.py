@@ -73,6 +73,8 @@ class ReplyWatch:
     ) -> None:
         self.fetch, self.wait_for_count = fetch, wait_for_count
         self.seen: list[Seen] = []
+        self.markers: set[int] = set()
+        """Every marker answered so far (kept up to date: cheap to ask on every wake)."""
         self._changed = asyncio.Event()
 
     def sync(self) -> None:
@@ -80,7 +82,9 @@ class ReplyWatch:
         current = self.fetch()
         if len(current) > len(self.seen):
             now = time.time()
-            self.seen += [Seen(now, to, text) for to, text in current[len(self.seen) :]]
+            new = [Seen(now, to, text) for to, text in current[len(self.seen) :]]
+            self.seen += new
+            self.markers |= markers_in(new)
             self._changed.set()
             self._changed = asyncio.Event()
 

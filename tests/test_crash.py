@@ -37,7 +37,6 @@ from tests.platforms import (
     Telegram,
     WhatsApp,
     join_all,
-    markers_in,
 )
 from tests.processes import PUBLIC_BASE_URL, GuyubProcess, free_port
 
@@ -99,9 +98,8 @@ async def stream(
                 run.killed_at = time.time()
                 kill()
                 watch.sync()
-                answered = markers_in(watch.seen)
                 run.backlog_at_kill = sum(
-                    1 for m, st in run.outcome.items() if run.acknowledged(m) and m not in answered
+                    1 for m in run.outcome if run.acknowledged(m) and m not in watch.markers
                 )
 
     await asyncio.gather(*(sender() for _ in range(CONCURRENCY)))
@@ -234,7 +232,7 @@ async def test_crash_loses_no_acknowledged_message(
 
         acked = {m for m in run.outcome if run.acknowledged(m)}
 
-        await watch.until(lambda seen: acked <= markers_in(seen), DRAIN_TIMEOUT)
+        await watch.until(lambda seen: acked <= watch.markers, DRAIN_TIMEOUT)
         await second.stop()  # SIGTERM: whatever it still had in hand goes out first
         watch.sync()
     finally:
