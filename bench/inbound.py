@@ -1,0 +1,373 @@
+"""Inbound benchmark (issue 9): how fast `guyub run` acknowledges webhooks, and answers them.
+
+Run from the repository root:
+
+    .venv/bin/python bench/inbound.py                      # SQLite, in a temporary folder
+    .venv/bin/python bench/inbound.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/inbound.py --profile /tmp/inbound.raw   # py-spy on the bot
+
+It starts `guyub run` with both channels (WhatsApp: signed Twilio webhooks; Telegram: webhook
+mode) against the fake Twilio and Bot API servers on 127.0.0.1, lets `--members` people join
+on each channel, then per channel sends `--messages` messages (`cari zq<N>`, answered with
+"no products match "zq<N>"") from those members, `--concurrency` requests at a time, and
+reports:
+
+- accepted/s: 2xx answers per second, from the first request to the last answer;
+- ack p50/p99: milliseconds from sending a request to its HTTP answer;
+- processed/s: messages whose reply reached the fake platform, per second, from the first
+  request to the last of those replies (waiting at most `--timeout` seconds).
+
+Everything stays on loopback, and the load generator shares the machine with the bot, as
+the issue's targets assume. On PostgreSQL the run uses a fresh schema of the given
+database, dropped afterwards. Telegram replies are paced by Guyub at Telegram's own limits
+(30 messages/s per bot, 1/s per chat with a burst of 3), so Telegram's processed/s is
+bounded by those, not by Guyub.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from storage.db import make_engine
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.twilio_api import FakeTwilioAPI
+from tests.platforms import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    Platform,
+    ReplyWatch,
+    Telegram,
+    WhatsApp,
+    join_all,
+    markers_in,
+)
+from tests.processes import PUBLIC_BASE_URL, GuyubProcess, clean_env, free_port
+
+
+@dataclass
+class Result:
+    """One channel's numbers."""
+
+    channel: str
+    sent: int
+    accepted: int
+    statuses: Counter[str]
+    send_seconds: float
+    latencies_ms: list[float]
+    processed: int
+    process_seconds: float
+    complete: bool
+    cpu_seconds: float | None  # the bot's CPU time over the run (Linux only)
+
+    def lines(self) -> list[str]:
+        cuts = statistics.quantiles(self.latencies_ms, n=100) if len(self.latencies_ms) > 1 else []
+        p50, p99 = (cuts[49], cuts[98]) if cuts else (float("nan"), float("nan"))
+        others = {k: v for k, v in self.statuses.items() if not k.startswith("2")}
+        done = "" if self.complete else " (timed out before every reply arrived)"
+        return [
+            f"{self.channel}: sent {self.sent}, accepted {self.accepted}"
+            + (f", refused/failed {dict(others)}" if others else ""),
+            f"  accepted/s {self.accepted / self.send_seconds:7.1f}   "
+            f"ack p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   max {max(self.latencies_ms):6.1f} ms",
+            f"  processed/s {self.processed / self.process_seconds:6.1f}   "
+            f"({self.processed} answered in {self.process_seconds:.1f} s){done}",
+        ] + (
+            [f"  bot CPU {1000 * self.cpu_seconds / max(self.sent, 1):.2f} ms per message"]
+            if self.cpu_seconds is not None
+            else []
+        )
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (None where /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    http: httpx.AsyncClient,
+    platform: Platform,
+    watch: ReplyWatch,
+    pid: int,
+    *,
+    messages: int,
+    concurrency: int,
+    timeout: float,  # noqa: ASYNC109
+) -> Result:
+    """Send `messages` at `concurrency` (for at most `timeout` s), then wait at most `timeout` s
+    for the replies; time each acknowledgement and the replies."""
+    markers = iter(range(1, messages + 1))
+    members = platform.members
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    accepted: set[int] = set()
+    last_answer = 0.0
+
+    async def sender() -> None:
+        nonlocal last_answer
+        for marker in markers:  # one iterator shared by every sender
+            began = time.perf_counter()
+            if began > deadline:
+                return  # bounded in time as well as in count
+            try:
+                status = str(await platform.send(http, members[marker % len(members)], marker))
+            except httpx.TransportError as error:
+                status = type(error).__name__
+            last_answer = time.perf_counter()
+            latencies.append((last_answer - began) * 1000)
+            statuses[status] += 1
+            if status.startswith("2"):
+                accepted.add(marker)
+
+    cpu_before = cpu_seconds(pid)
+    started_wall, started = time.time(), time.perf_counter()
+    deadline = started + timeout
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    complete = await watch.until(lambda seen: accepted <= watch.markers, timeout)
+    cpu_after = cpu_seconds(pid)
+    answered = accepted & watch.markers
+    last_reply = max(
+        (s.at for s in watch.seen if markers_in([s]) & answered), default=started_wall + 1e-9
+    )
+    return Result(
+        channel=platform.name,
+        sent=len(latencies),
+        accepted=len(accepted),
+        statuses=statuses,
+        send_seconds=last_answer - started,
+        latencies_ms=latencies,
+        processed=len(answered),
+        process_seconds=last_reply - started_wall,
+        complete=complete,
+        cpu_seconds=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
+    )
+
+
+@contextmanager
+def database(url: str | None, folder: Path) -> Iterator[str]:
+    """The DATABASE_URL to run on: a SQLite file, or a fresh PostgreSQL schema (then dropped)."""
+    if url is None:
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    schema = f"guyub_bench_{secrets.token_hex(4)}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+async def create_community(settings: dict[str, str], folder: Path) -> None:
+    """`guyub community create`, as an operator would (this also creates the schema)."""
+    command = ("community", "create", "Bench", "--invite", "KBA13")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *command, cwd=folder, env=clean_env(settings)
+    )
+    if await process.wait() != 0:
+        raise SystemExit("guyub community create failed")
+
+
+@contextmanager
+def profiled(pid: int, path: Path | None) -> Iterator[None]:
+    """py-spy samples the bot process (by pid) while the block runs, as collapsed stacks."""
+    if path is None:
+        yield
+        return
+    import subprocess
+
+    spy = subprocess.Popen(
+        [
+            _py_spy(),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "-o",
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        _, errors = spy.communicate(timeout=30)
+        if spy.returncode not in (0, -signal.SIGINT):
+            print(f"py-spy failed: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
+
+
+def _py_spy() -> str:
+    """py-spy next to this Python (a venv's bin), else on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else (shutil.which("py-spy") or "py-spy")
+
+
+def summarise_profile(path: Path, top: int = 20) -> list[str]:
+    """Where the bot's time went: own time by package, and the functions most often on the
+    stack (frames on every stack, the event loop's own, are left out)."""
+    inclusive: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")[1:]
+        for frame in {_short(frame) for frame in frames}:
+            inclusive[frame] += samples
+        if frames:
+            packages[_package(frames[-1])] += samples
+    if not total:
+        return ["(no samples)"]
+    shown = [(f, n) for f, n in inclusive.most_common() if n < 0.99 * total][:top]
+    out = [f"profile: {total} samples (py-spy, 200/s, while the bot ran Python code)"]
+    out += ["  own time by package:"]
+    out += [f"    {100 * n / total:5.1f}%  {name}" for name, n in packages.most_common(12)]
+    out += ["  on the stack:"] + [f"    {100 * n / total:5.1f}%  {frame}" for frame, n in shown]
+    return out
+
+
+def _short(frame: str) -> str:
+    """`send (/x/bot/channels/y.py:12)` -> `send (channels/y.py)`: one entry per function."""
+    name, _, where = frame.partition(" (")
+    file = where.rstrip(")").rsplit(":", 1)[0]
+    return f"{name} ({'/'.join(Path(file).parts[-2:])})"
+
+
+STDLIB = {"asyncio", "urllib", "email", "json", "http", "logging", "concurrent", "collections"}
+
+
+def _package(frame: str) -> str:
+    """The library or layer of this repository a frame belongs to (py-spy names files
+    relative to the import path: `sqlalchemy/orm/session.py`, `bot/router.py`)."""
+    file = frame.partition(" (")[2].rstrip(")").rsplit(":", 1)[0]
+    if file == "selectors.py":
+        return "idle (waiting in epoll)"
+    first = file.lstrip("<").split("/")[0].split(" ")[0]
+    if first.endswith(".py") or first in STDLIB or first == "frozen":
+        return "stdlib"
+    return first
+
+
+async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> None:
+    settings = {
+        "DATABASE_URL": database_url,
+        "MEDIA_DIR": str(folder / "media"),
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "LOG_LEVEL": "WARNING",
+    }
+    await create_community(settings, folder)
+    async with FakeTwilioAPI(ACCOUNT_SID, AUTH_TOKEN) as twilio, FakeTelegramAPI() as api:
+        platforms: list[Platform] = []
+        if args.channel in ("whatsapp", "both"):
+            platforms.append(WhatsApp(twilio, args.members))
+        if args.channel in ("telegram", "both"):
+            platforms.append(Telegram(api, args.members))
+        for platform in platforms:
+            settings |= platform.settings()
+        guyub = GuyubProcess(settings, folder / "guyub.log")
+        try:
+            await guyub.start()
+            for platform in platforms:
+                await platform.ready(1)
+            async with httpx.AsyncClient(
+                base_url=guyub.base_url,
+                timeout=30,
+                limits=httpx.Limits(max_connections=args.concurrency),
+            ) as http:
+                for platform in platforms:
+                    watch = platform.watch()
+                    following = asyncio.create_task(watch.run())
+                    try:
+                        if not await join_all(http, platform, watch):
+                            raise SystemExit(f"members did not join:\n{guyub.tail()}")
+                        profile = args.profile and args.profile.with_suffix(
+                            f".{platform.name}{args.profile.suffix}"
+                        )
+                        with profiled(guyub.pid, profile):
+                            result = await measure(
+                                http,
+                                platform,
+                                watch,
+                                guyub.pid,
+                                messages=args.messages,
+                                concurrency=args.concurrency,
+                                timeout=args.timeout,
+                            )
+                    finally:
+                        following.cancel()
+                        await asyncio.gather(following, return_exceptions=True)
+                    print("\n".join(result.lines()), flush=True)
+                    if profile:
+                        print("\n".join(summarise_profile(profile)), flush=True)
+            await guyub.stop()
+        finally:
+            await guyub.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--channel", choices=("whatsapp", "telegram", "both"), default="both")
+    parser.add_argument("--messages", type=int, default=1000, help="per channel (default 1000)")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--members", type=int, default=50, help="people per channel")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to await replies")
+    parser.add_argument("--database-url", help="PostgreSQL server (a fresh schema is used)")
+    parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks to this file")
+    args = parser.parse_args()
+    if not 0 < args.messages <= 100_000 or not 0 < args.concurrency <= 1000:
+        parser.error("--messages must be 1..100000 and --concurrency 1..1000")
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="guyub-bench-") as tmp:
+        folder = Path(tmp)
+        with database(args.database_url, folder) as url:
+            kind = "PostgreSQL" if args.database_url else "SQLite"
+            print(
+                f"inbound bench on {kind}: {args.messages} messages per channel, "
+                f"concurrency {args.concurrency}, {args.members} members; "
+                f"load average before {load[0]:.2f}",
+                flush=True,
+            )
+            asyncio.run(bench(args, folder, url))
+    print(f"load average after {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
