@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.core import insert_unless_exists, run, table_of
 from storage.models import OutboxLane, OutboxMessage, OutboxStatus
@@ -118,32 +120,45 @@ def claim_due(
     `lane` only one lane. On PostgreSQL several workers may drain at once: SKIP LOCKED
     lets each take different rows. SQLite serialises writers, which gives the same guarantee.
     """
-    query = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
-    )
-    if inbox_id is not None:
-        query = query.where(OutboxMessage.inbox_id == inbox_id)
-    if lane is not None:
-        query = query.where(OutboxMessage.lane == lane)
-    query = query.order_by(
-        col(OutboxMessage.lane), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
-    ).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).all()
+    dialect = session.get_bind().dialect.name
+    query = _claim_query(inbox_id is not None, lane is not None, dialect == "postgresql")
+    params = {"now": now, "limit": limit, "inbox_id": inbox_id, "lane": lane}
+    rows = session.exec(query, params=params).all()
     if not rows:
         return rows
     # one UPDATE for the batch (every reply passes here), the loaded rows kept in step
-    session.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id.in_([row.id for row in rows]))
-        .values(status=OutboxStatus.SENDING, attempts=OUTBOX.c.attempts + 1, updated_at=now)
-    )
+    run(session, CLAIM, {"ids": [row.id for row in rows], "now": now})
     for row in rows:
         set_committed_value(row, "status", OutboxStatus.SENDING)
         set_committed_value(row, "attempts", row.attempts + 1)
         set_committed_value(row, "updated_at", now)
     return rows
+
+
+CLAIM = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=OutboxStatus.SENDING, attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now")
+    )
+)
+
+
+@cache
+def _claim_query(by_inbox: bool, by_lane: bool, skip_locked: bool) -> SelectOfScalar[OutboxMessage]:
+    """The due-rows query, built once per shape: building it cost as much as running it."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= bindparam("now"),
+    )
+    if by_inbox:
+        query = query.where(OutboxMessage.inbox_id == bindparam("inbox_id"))
+    if by_lane:
+        query = query.where(OutboxMessage.lane == bindparam("lane"))
+    query = query.order_by(
+        col(OutboxMessage.lane), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+    ).limit(bindparam("limit"))
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 def mark_sent(
