@@ -17,10 +17,11 @@ from storage.core import run, table_of
 from storage.inbound import mark_processed
 from storage.models import InboxMessage
 
-__all__ = ["accept", "mark_done", "pending", "prune_done"]
+__all__ = ["accept", "is_pending", "mark_done", "pending", "prune_done"]
 
 INBOX = table_of(InboxMessage)
 INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
+IS_PENDING = select(INBOX.c.id).where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
 MARK_DONE = update(INBOX).where(INBOX.c.id == bindparam("row_id"))
 
 
@@ -50,6 +51,11 @@ def accept(
     }
     inserted = run(session, INSERT_ROW, values)
     return int(inserted.scalar_one())
+
+
+def is_pending(*, session: Session, inbox_id: int) -> bool:
+    """Whether the row is there and not done yet (checked first in the router's turn)."""
+    return run(session, IS_PENDING, {"row_id": inbox_id}).first() is not None
 
 
 def pending(
