@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from bot.inbox import InboxWorker
-from bot.inbox_writer import InboxWriter
 from bot.router import Router
 from bot.settings import Settings
 from handlers.clock import Clock, SystemClock
@@ -35,11 +34,6 @@ class Core:
     worker: DeliveryWorker
     inbox: InboxWorker
     senders: dict[str, Sender] = field(default_factory=dict)
-    writer: InboxWriter = field(init=False)
-    """Webhooks write their inbox rows through it: one commit for concurrent requests."""
-
-    def __post_init__(self) -> None:
-        self.writer = InboxWriter(open_session=self.open_session, clock=self.clock)
 
     @property
     def job_env(self) -> JobEnv:

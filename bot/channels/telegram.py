@@ -212,14 +212,8 @@ class TelegramChannel:
             return Response(status_code=400)
         if not self._accepting:  # stop() began while the body arrived
             return Response(status_code=503)
-        try:  # committed (with others arriving now) before 200
-            await self.core.writer.write(
-                channel=Channel.TELEGRAM,
-                platform_id=f"u{update.update_id}",
-                sender=_sender_key(update),
-                payload={"update": data},
-            )
-            self.core.inbox.kick()
+        try:
+            self._accept([(data, update)])
         except Exception:
             log.exception("telegram update not written to the inbox; Telegram will resend it")
             return Response(status_code=500)

@@ -34,6 +34,7 @@ from handlers.messages import Channel, Incoming, MediaRef, Reply
 from handlers.phones import mask_phone
 from storage.communities import find_identity
 from storage.db import transaction
+from storage.inbox import accept
 from storage.models import InboxMessage, Member
 
 __all__ = ["EMPTY_TWIML", "WhatsAppChannel"]
@@ -107,12 +108,15 @@ class WhatsAppChannel:
             log.warning("whatsapp webhook refused (%s): %s", rejected.status, rejected)
             return Response(status_code=rejected.status)
         try:
-            await self.core.writer.write(  # committed (with others arriving now) before 2xx
-                channel=Channel.WHATSAPP,
-                platform_id=fields.message_sid,
-                sender=fields.address,
-                payload={"fields": asdict(fields)},
-            )
+            with transaction(self.core.open_session) as session:
+                accept(
+                    session=session,
+                    channel=Channel.WHATSAPP,
+                    platform_id=fields.message_sid,
+                    sender=fields.address,
+                    payload={"fields": asdict(fields)},
+                    now=self.core.clock.now(),
+                )
         except Exception:
             log.exception("whatsapp message not written to the inbox; Twilio will retry")
             return Response(status_code=500)
