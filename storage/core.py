@@ -26,7 +26,8 @@ def table_of(model: type[SQLModel]) -> Table:
 @cache
 def _insert_ignoring(dialect: str, table: Table) -> Executable:
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(table).on_conflict_do_nothing()
+    # RETURNING tells whether a row went in: psycopg reports rowcount -1 for this statement
+    return make(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 def insert_unless_exists(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
@@ -37,7 +38,7 @@ def insert_unless_exists(session: Session, model: type[SQLModel], values: dict[s
     Columns left out get their model defaults.
     """
     statement = _insert_ignoring(session.get_bind().dialect.name, table_of(model))
-    return bool(run(session, statement, values).rowcount)
+    return run(session, statement, values).first() is not None
 
 
 def run(session: Session, statement: Executable, values: dict[str, Any]) -> Any:
