@@ -20,7 +20,7 @@ from handlers.text_hygiene import clean_text
 from storage.communities import find_identity, get_or_create_identity
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
-from storage.inbox import accept, mark_done
+from storage.inbox import accept, is_pending, mark_done
 from storage.models import ChannelIdentity, Community, InboxMessage, Member
 from storage.outbox import enqueue, enqueue_reply
 
@@ -112,8 +112,7 @@ class Router:
     async def _process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
         try:
             with transaction(self.open_session) as session:
-                row = session.get(InboxMessage, inbox_id)
-                if row is None or row.done_at is not None:
+                if not is_pending(session=session, inbox_id=inbox_id):
                     log.info("%s message %s already handled", msg.channel, msg.message_id)
                     return []
                 ctx = self._context(session, msg)
@@ -124,7 +123,7 @@ class Router:
                 self._enqueue_replies(
                     session, msg, inbox_id, replies, None if ctx.erased else ctx.member
                 )
-                mark_done(session=session, row=row, now=self.clock.now())
+                mark_done(session=session, row=inbox_id, now=self.clock.now())
             for action in ctx.after_commit:
                 action()
             if queued:

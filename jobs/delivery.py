@@ -186,7 +186,7 @@ async def deliver_due(
         plans = [_plan_row(session, row, senders) for row in claimed]
     with transaction(open_session) as session:
         now = clock.now()
-        for plan in plans:
+        for plan in plans if any(plan.skip_reason for plan in plans) else []:
             skipped = session.get(OutboxMessage, plan.row_id)
             if skipped is None or plan.skip_reason is None:
                 continue
@@ -218,6 +218,10 @@ async def deliver_due(
         # each outcome is committed as soon as it is known, so a status callback that
         # arrives right after the send finds the provider's id already stored
         with transaction(open_session) as session:
+            if isinstance(outcome, SendResult) and _sent(outcome):  # usual: row not loaded
+                if _record_sent(session, plan, outcome, clock.now()):  # False: erased meanwhile
+                    report.add("sent")
+                return
             row = session.get(OutboxMessage, plan.row_id)
             if row is not None:  # None: erased meanwhile
                 report.add(_record(session, row, plan, outcome, clock.now()))
@@ -255,15 +259,7 @@ def _record(
                 channel=plan.channel,
             )
             return "needs_template"
-        mark_sent(
-            session=session,
-            row=row,
-            channel=plan.channel or "",
-            provider_id=outcome.provider_id,
-            now=now,
-        )
-        if outcome.buttons_shown and plan.outbound and plan.identity_id is not None:
-            _remember_buttons(session, plan.identity_id, plan.outbound, now)
+        _record_sent(session, plan, outcome, now)
         return "sent"
     if isinstance(outcome, PermanentFailure):
         if outcome.unreachable and row.chat_id is not None and row.community_id is not None:
@@ -310,6 +306,25 @@ def _record(
         max_attempts=_max_attempts(row),
     )
     return "retry"
+
+
+def _sent(outcome: SendResult | Exception) -> bool:
+    return isinstance(outcome, SendResult) and outcome.status != OutboxStatus.NEEDS_TEMPLATE
+
+
+def _record_sent(session: Session, plan: _Planned, outcome: SendResult, now: datetime) -> bool:
+    """Mark the row sent (False if it is gone) and keep the buttons it showed."""
+    if not mark_sent(
+        session=session,
+        row=plan.row_id,
+        channel=plan.channel or "",
+        provider_id=outcome.provider_id,
+        now=now,
+    ):
+        return False
+    if outcome.buttons_shown and plan.outbound and plan.identity_id is not None:
+        _remember_buttons(session, plan.identity_id, plan.outbound, now)
+    return True
 
 
 def _unlink_group(session: Session, community_id: int | None, chat_id: str) -> None:

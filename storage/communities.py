@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_
 from sqlmodel import Session, col, delete, select
 
 from storage import personal_data
@@ -57,13 +57,16 @@ def get_community_by_invite(*, session: Session, invite_code: str) -> Community 
     return session.exec(select(Community).where(Community.invite_code == code)).first()
 
 
+FIND_IDENTITY = select(ChannelIdentity).where(
+    ChannelIdentity.channel == bindparam("channel"), ChannelIdentity.address == bindparam("address")
+)
+
+
 def find_identity(*, session: Session, channel: str, address: str) -> ChannelIdentity | None:
     """The identity behind an address on a channel, if that address ever wrote to us."""
-    return session.exec(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.address == address
-        )
-    ).first()
+    # built once: every message looks its sender up, and building the query cost as much
+    # as running it
+    return session.exec(FIND_IDENTITY, params={"channel": channel, "address": address}).first()
 
 
 def get_or_create_identity(

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
+from storage.core import insert_unless_exists
 from storage.models import ProcessedInbound
 
 __all__ = ["mark_processed", "prune_processed"]
@@ -16,12 +16,11 @@ def mark_processed(*, session: Session, channel: str, message_id: str, now: date
     Uses the unique constraint rather than a read-then-write, so two workers racing on
     the same retry cannot both win.
     """
-    try:
-        with session.begin_nested():
-            session.add(ProcessedInbound(channel=channel, message_id=message_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    return insert_unless_exists(
+        session,
+        ProcessedInbound,
+        {"channel": channel, "message_id": message_id, "received_at": now},
+    )
 
 
 def prune_processed(*, session: Session, before: datetime) -> int:

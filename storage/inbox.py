@@ -9,12 +9,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select
 
+from storage.core import run, table_of
 from storage.inbound import mark_processed
 from storage.models import InboxMessage
 
-__all__ = ["accept", "mark_done", "pending", "prune_done"]
+__all__ = ["accept", "is_pending", "mark_done", "pending", "prune_done"]
+
+INBOX = table_of(InboxMessage)
+INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
+IS_PENDING = select(INBOX.c.id).where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
+MARK_DONE = update(INBOX).where(INBOX.c.id == bindparam("row_id"))
 
 
 def accept(
@@ -28,21 +36,26 @@ def accept(
 ) -> int | None:
     """Record one inbound message; its inbox id, or None for a duplicate (already here).
 
-    The row is written before the dedupe record: with SQLite's driver a SAVEPOINT as the
-    first statement is no nested transaction, and releasing it would commit the dedupe
-    record on its own, so a failed inbox write would turn Twilio's retry into a "duplicate".
+    Hot path (every webhook, before its 2xx): two plain INSERTs, no ORM. The dedupe
+    record goes first, "ON CONFLICT DO NOTHING" on its unique key: a duplicate writes
+    nothing at all, and both rows commit (or fail) together with the caller's transaction.
     """
-    row = InboxMessage(
-        channel=channel, platform_id=platform_id, sender=sender, payload=payload, received_at=now
-    )
-    session.add(row)
-    session.flush()
     if not mark_processed(session=session, channel=channel, message_id=platform_id, now=now):
-        session.delete(row)
-        session.flush()
         return None
-    assert row.id is not None
-    return row.id
+    values = {
+        "channel": channel,
+        "platform_id": platform_id,
+        "sender": sender,
+        "payload": payload,
+        "received_at": now,
+    }
+    inserted = run(session, INSERT_ROW, values)
+    return int(inserted.scalar_one())
+
+
+def is_pending(*, session: Session, inbox_id: int) -> bool:
+    """Whether the row is there and not done yet (checked first in the router's turn)."""
+    return run(session, IS_PENDING, {"row_id": inbox_id}).first() is not None
 
 
 def pending(
@@ -57,11 +70,16 @@ def pending(
     return session.exec(query.order_by(col(InboxMessage.id)).limit(limit)).all()
 
 
-def mark_done(*, session: Session, row: InboxMessage, now: datetime) -> None:
-    """Done, in the transaction of its effects; what was said and by whom is no longer needed."""
-    row.done_at = now
-    row.payload, row.sender = {}, ""
-    session.add(row)
+def mark_done(*, session: Session, row: InboxMessage | int, now: datetime) -> None:
+    """Done, in the transaction of its effects; what was said and by whom is no longer needed.
+
+    One plain UPDATE (every message passes here); given a loaded row, it is kept in step.
+    """
+    row_id = row if isinstance(row, int) else row.id
+    run(session, MARK_DONE, {"row_id": row_id, "done_at": now, "payload": {}, "sender": ""})
+    if isinstance(row, InboxMessage):
+        for name, value in (("done_at", now), ("payload", {}), ("sender", "")):
+            set_committed_value(row, name, value)
 
 
 def prune_done(*, session: Session, before: datetime) -> int:

@@ -2,11 +2,15 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.core import insert_unless_exists, run, table_of
 from storage.models import OutboxLane, OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -24,6 +28,8 @@ __all__ = [
 
 
 BULK_KINDS = ("digest", "broadcast")
+OUTBOX = table_of(OutboxMessage)
+UPDATE_ROW = update(OUTBOX).where(OUTBOX.c.id == bindparam("row_id"))
 
 
 def lane_of(kind: str) -> int:
@@ -46,28 +52,22 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Add a message unless one with the same key exists; True when it was added."""
-    row = OutboxMessage(
-        community_id=community_id,
-        member_id=member_id,
-        chat_id=chat_id,
-        lane=lane_of(kind),
-        kind=kind,
-        idempotency_key=idempotency_key,
-        payload=payload,
-        next_attempt_at=not_before or now,
-        created_at=now,
-        updated_at=now,
+    return insert_unless_exists(
+        session,
+        OutboxMessage,
+        {
+            "community_id": community_id,
+            "member_id": member_id,
+            "chat_id": chat_id,
+            "lane": lane_of(kind),
+            "kind": kind,
+            "idempotency_key": idempotency_key,
+            "payload": payload,
+            "next_attempt_at": not_before or now,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    return _insert(session, row)
-
-
-def _insert(session: Session, row: OutboxMessage) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
 
 
 def enqueue_reply(
@@ -85,22 +85,25 @@ def enqueue_reply(
 ) -> bool:
     """One reply to an inbox message, in the reply lane; keyed on the inbox id and position,
     so processing the same message again adds nothing."""
-    row = OutboxMessage(
-        community_id=community_id,
-        member_id=member_id,
-        chat_id=chat_id,
-        address=address,
-        channel=channel,
-        inbox_id=inbox_id,
-        lane=OutboxLane.REPLY,
-        kind="reply",
-        idempotency_key=f"reply:{inbox_id}:{index}",
-        payload=payload,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
+    return insert_unless_exists(
+        session,
+        OutboxMessage,
+        {
+            "community_id": community_id,
+            "member_id": member_id,
+            "chat_id": chat_id,
+            "address": address,
+            "channel": channel,
+            "inbox_id": inbox_id,
+            "lane": OutboxLane.REPLY,
+            "kind": "reply",
+            "idempotency_key": f"reply:{inbox_id}:{index}",
+            "payload": payload,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    return _insert(session, row)
 
 
 def claim_due(
@@ -117,42 +120,71 @@ def claim_due(
     `lane` only one lane. On PostgreSQL several workers may drain at once: SKIP LOCKED
     lets each take different rows. SQLite serialises writers, which gives the same guarantee.
     """
-    query = select(OutboxMessage).where(
-        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+    dialect = session.get_bind().dialect.name
+    query = _claim_query(inbox_id is not None, lane is not None, dialect == "postgresql")
+    params = {"now": now, "limit": limit, "inbox_id": inbox_id, "lane": lane}
+    rows = session.exec(query, params=params).all()
+    if not rows:
+        return rows
+    # one UPDATE for the batch (every reply passes here), the loaded rows kept in step
+    run(session, CLAIM, {"ids": [row.id for row in rows], "now": now})
+    for row in rows:
+        set_committed_value(row, "status", OutboxStatus.SENDING)
+        set_committed_value(row, "attempts", row.attempts + 1)
+        set_committed_value(row, "updated_at", now)
+    return rows
+
+
+CLAIM = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=OutboxStatus.SENDING, attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now")
     )
-    if inbox_id is not None:
-        query = query.where(OutboxMessage.inbox_id == inbox_id)
-    if lane is not None:
-        query = query.where(OutboxMessage.lane == lane)
+)
+
+
+@cache
+def _claim_query(by_inbox: bool, by_lane: bool, skip_locked: bool) -> SelectOfScalar[OutboxMessage]:
+    """The due-rows query, built once per shape: building it cost as much as running it."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= bindparam("now"),
+    )
+    if by_inbox:
+        query = query.where(OutboxMessage.inbox_id == bindparam("inbox_id"))
+    if by_lane:
+        query = query.where(OutboxMessage.lane == bindparam("lane"))
     query = query.order_by(
         col(OutboxMessage.lane), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
-    ).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).all()
-    for row in rows:
-        row.status = OutboxStatus.SENDING
-        row.attempts += 1
-        row.updated_at = now
-        session.add(row)
-    session.flush()
-    return rows
+    ).limit(bindparam("limit"))
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 def mark_sent(
     *,
     session: Session,
-    row: OutboxMessage,
+    row: OutboxMessage | int,
     channel: str,
     provider_id: str | None,
     now: datetime,
     status: str = OutboxStatus.SENT,
-) -> None:
-    """Record a successful hand-over to the channel."""
-    row.status, row.channel, row.provider_message_id = status, channel, provider_id
-    row.sent_at = row.updated_at = now
-    row.last_error = None
-    session.add(row)
+) -> bool:
+    """Record a successful hand-over to the channel (one plain UPDATE: every reply passes)."""
+    values = {
+        "status": status,
+        "channel": channel,
+        "provider_message_id": provider_id,
+        "sent_at": now,
+        "updated_at": now,
+        "last_error": None,
+    }
+    row_id = row if isinstance(row, int) else row.id
+    result = run(session, UPDATE_ROW, {"row_id": row_id, **values})
+    if isinstance(row, OutboxMessage):
+        for name, value in values.items():
+            set_committed_value(row, name, value)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_retry(

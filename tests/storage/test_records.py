@@ -210,9 +210,15 @@ def test_outbox_is_idempotent_and_claims_due_rows(engine: Engine) -> None:
         )
         assert rows[0].status == OutboxStatus.PENDING
         again = claim_due(session=session, now=NOW + timedelta(minutes=1), limit=10)
-        mark_sent(session=session, row=again[0], channel="local", provider_id="p1", now=NOW)
+        assert mark_sent(session=session, row=again[0], channel="local", provider_id="p1", now=NOW)
         assert again[0].status == OutboxStatus.SENT
+        gone = (again[0].id or 0) + 1000  # a row erased meanwhile: nothing to mark
+        assert not mark_sent(session=session, row=gone, channel="local", provider_id="p", now=NOW)
         session.commit()
+        session.expire_all()  # what the database holds, not what the session remembers
+        stored = session.get(OutboxMessage, again[0].id)
+        assert stored is not None and (stored.status, stored.attempts) == (OutboxStatus.SENT, 2)
+        assert stored.provider_message_id == "p1"
 
 
 def test_rows_left_sending_by_a_crash_are_released(engine: Engine) -> None:
