@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from twilio.base.exceptions import TwilioRestException
 
+from bot.channels.rate_limit import RateLimit
 from bot.channels.rendering import numbered_text
 from bot.channels.retrying import retry_passing
 from bot.channels.twilio_http import TwilioConnection, connect_twilio
@@ -72,7 +72,7 @@ class WhatsAppSender:
         sender = settings.twilio_whatsapp_from or ""
         self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
         # at most this many a second, bursts up to one second's worth
-        self.limiter = AsyncLimiter(max(settings.whatsapp_rate_per_second, 0.001), 1)
+        self.limiter = RateLimit(max(settings.whatsapp_rate_per_second, 0.001), 1, clock=clock)
         self.later_part_delays: Sequence[float] = LATER_PART_DELAYS
         self._connection: TwilioConnection | None = None
         self._closed = False  # after close(): no new HTTP session until open()
@@ -200,7 +200,7 @@ class WhatsAppSender:
         if content_sid:
             params["content_sid"] = content_sid
             params["content_variables"] = content_variables
-        await self.limiter.acquire()  # aiolimiter: waits with asyncio, in turn
+        await self.limiter.acquire()  # waits on the core's clock, first come first served
         try:
             message = await self._twilio().client.messages.create_async(**params)  # type: ignore[arg-type]
         except TwilioRestException as error:

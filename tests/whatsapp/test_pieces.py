@@ -99,9 +99,15 @@ async def test_a_passing_failure_is_retried_after_the_wait_asked_for() -> None:
         await retry_passing(call, (0,), sleep)
 
 
-def test_the_sender_is_paced_at_the_configured_rate(settings: Settings, clock: ManualClock) -> None:
+async def test_the_sender_is_paced_at_the_configured_rate(
+    settings: Settings, clock: ManualClock
+) -> None:
     sender = WhatsAppSender(settings, clock)
-    assert (sender.limiter.max_rate, sender.limiter.time_period) == (80, 1)  # aiolimiter
+    assert (sender.limiter.max_rate, sender.limiter.time_period) == (80, 1)
+    start = clock.now()
+    for _ in range(160):  # a second's burst, then 80 more at 80 a second: in virtual time
+        await sender.limiter.acquire()
+    assert abs((clock.now() - start).total_seconds() - 1.0) < 0.02
 
 
 def test_a_hard_cut_keeps_flags_and_skin_tones_whole() -> None:
