@@ -50,8 +50,15 @@ def enqueue(
     now: datetime,
     chat_id: str | None = None,
     not_before: datetime | None = None,
+    channel: str | None = None,
+    address: str | None = None,
+    inbox_id: int | None = None,
 ) -> bool:
-    """Add a message unless one with the same key exists; True when it was added."""
+    """Add a message unless one with the same key exists; True when it was added.
+
+    `channel`/`address` pin a message to one chat (a reply goes where the message came
+    from); without them the delivery worker picks the member's channel.
+    """
     return insert_unless_exists(
         session,
         OutboxMessage,
@@ -59,6 +66,9 @@ def enqueue(
             "community_id": community_id,
             "member_id": member_id,
             "chat_id": chat_id,
+            "channel": channel,
+            "address": address,
+            "inbox_id": inbox_id,
             "lane": lane_of(kind),
             "kind": kind,
             "idempotency_key": idempotency_key,
@@ -85,24 +95,18 @@ def enqueue_reply(
 ) -> bool:
     """One reply to an inbox message, in the reply lane; keyed on the inbox id and position,
     so processing the same message again adds nothing."""
-    return insert_unless_exists(
-        session,
-        OutboxMessage,
-        {
-            "community_id": community_id,
-            "member_id": member_id,
-            "chat_id": chat_id,
-            "address": address,
-            "channel": channel,
-            "inbox_id": inbox_id,
-            "lane": OutboxLane.REPLY,
-            "kind": "reply",
-            "idempotency_key": f"reply:{inbox_id}:{index}",
-            "payload": payload,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        },
+    return enqueue(
+        session=session,
+        community_id=community_id,
+        member_id=member_id,
+        kind="reply",
+        idempotency_key=f"reply:{inbox_id}:{index}",
+        payload=payload,
+        now=now,
+        chat_id=chat_id,
+        channel=channel,
+        address=address,
+        inbox_id=inbox_id,
     )
 
 
