@@ -4,15 +4,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
 __all__ = [
+    "BuddyAssignment",
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "Exposure",
+    "ExposureKind",
     "InboxMessage",
     "LinkAttempt",
     "LinkCode",
@@ -25,7 +28,10 @@ __all__ = [
     "Product",
     "ProductRequest",
     "ProductStatus",
+    "Recommendation",
     "Role",
+    "ShareLink",
+    "ShareOpen",
 ]
 
 
@@ -61,6 +67,10 @@ class Community(SQLModel, table=True):
     approval_required: bool = False
     max_active_products: int = 20
     telegram_group_chat_id: str | None = None
+    recommendations_per_day: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
+    # promo buddies are paired weekly at this local time (weekday 0 = Monday)
+    buddy_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    buddy_time: str = Field(default="08:00", sa_column_kwargs={"server_default": "08:00"})
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -80,6 +90,8 @@ class Member(SQLModel, table=True):
     assisted: bool = False  # created by a coordinator for someone without a smartphone
     consent_at: datetime | None = _utc()
     opted_out_at: datetime | None = _utc()
+    buddy_since: datetime | None = _utc()  # opted in to weekly promo buddies (PASANGAN ikut)
+    leaderboard_hidden: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -285,3 +297,93 @@ class ProductRequest(SQLModel, table=True):
     member_id: int = _fk("member.id")
     words: str = Field(max_length=60)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Recommendation(SQLModel, table=True):
+    """A member vouching for another member's product (*rekomendasi*), one per product.
+
+    An erased member's recommendations stay counted but name nobody (member_id NULL).
+    """
+
+    __table_args__ = (UniqueConstraint("product_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    product_id: int = _fk("product.id")
+    member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    testimonial: str | None = Field(default=None, max_length=200)
+    testimonial_removed_at: datetime | None = _utc()  # by a coordinator (/hapusulasan)
+    seller_notified_at: datetime | None = _utc()  # gathered into the seller's daily notice
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ShareLink(SQLModel, table=True):
+    """A member's personal link to a product (*Bagikan*): who opens it credits the sharer."""
+
+    __table_args__ = (UniqueConstraint("product_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    product_id: int = _fk("product.id")
+    member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    code: str = Field(unique=True, index=True)  # unguessable, shown in t.me / wa.me links
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ShareOpen(SQLModel, table=True):
+    """Someone opened a share link. `credited` once per distinct person, never the sharer.
+
+    The opener is a member once known; before joining, the chat identity that opened it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    share_link_id: int = _fk("sharelink.id")
+    opener_member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    opener_identity_id: int | None = _fk("channelidentity.id", nullable=True, ondelete="SET NULL")
+    credited: bool = False
+    opened_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class BuddyAssignment(SQLModel, table=True):
+    """One week's promo-buddy task: `member_id` promotes `partner_id`'s product this week.
+
+    A pair is two rows (each promotes the other); a group of three is a ring of three rows.
+    """
+
+    __table_args__ = (UniqueConstraint("community_id", "week", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    week: str = Field(index=True)  # ISO week of the pairing in the community's zone: 2026-W49
+    group_no: int = 0  # rows of one pair or trio share it within a week
+    member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    partner_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    product_id: int | None = _fk("product.id", nullable=True, ondelete="SET NULL")
+    done_at: datetime | None = _utc()  # answered SUDAH
+    reminded_at: datetime | None = _utc()
+    ended_at: datetime | None = _utc()  # a member left or was erased
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ExposureKind(StrEnum):
+    """Where a product was shown to people: the ledger behind fair promotion."""
+
+    DIGEST = "digest"
+    SHARE = "share"
+    BUDDY = "buddy"
+    SHARE_OPEN = "share_open"
+
+
+class Exposure(SQLModel, table=True):
+    """One appearance of a product in front of people (digest, share, buddy, link opened).
+
+    `member_id` is who caused it (the sharer, the buddy), anonymised on erasure.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    product_id: int = _fk("product.id")
+    kind: str
+    member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    at: datetime = Field(sa_type=UTCDateTime, index=True)

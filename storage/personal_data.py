@@ -23,8 +23,10 @@ from sqlalchemy import ColumnElement, MetaData, Table, and_, delete, false, not_
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
+    BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Exposure,
     InboxMessage,
     LinkCode,
     Media,
@@ -32,6 +34,9 @@ from storage.models import (
     OutboxMessage,
     Product,
     ProductRequest,
+    Recommendation,
+    ShareLink,
+    ShareOpen,
 )
 
 __all__ = [
@@ -168,6 +173,8 @@ RULES: tuple[Rule, ...] = (
             "assisted",
             "consent_at",
             "opted_out_at",
+            "buddy_since",
+            "leaderboard_hidden",
             "created_at",
             "updated_at",
         ),
@@ -273,6 +280,56 @@ RULES: tuple[Rule, ...] = (
         by_member(Media.member_id),
         Delete(files="path"),
         export=("id", "content_type", "size", "created_at"),
+    ),
+    # saling promosi: the products keep their counts, the erased member's name goes
+    Rule(
+        "recommendations_given",
+        Recommendation,
+        by_member(Recommendation.member_id),
+        Anonymise({"member_id": None}),
+        export=("product_id", "testimonial", "created_at"),
+    ),
+    Rule(
+        "share_links",
+        ShareLink,
+        by_member(ShareLink.member_id),
+        Anonymise({"member_id": None}),
+        export=("product_id", "created_at"),
+    ),
+    Rule(
+        "share_links_opened",
+        ShareOpen,
+        by_member(ShareOpen.opener_member_id),
+        Anonymise({"opener_member_id": None, "opener_identity_id": None}),
+        export=("share_link_id", "opened_at"),
+    ),
+    Rule(
+        "share_links_opened_before_joining",
+        ShareOpen,
+        by_identity(ShareOpen.opener_identity_id),
+        Anonymise({"opener_member_id": None, "opener_identity_id": None}),
+        export=("share_link_id", "opened_at"),
+    ),
+    Rule(
+        "promo_buddy_weeks",
+        BuddyAssignment,
+        by_member(BuddyAssignment.member_id),
+        Anonymise({"member_id": None}),
+        export=("week", "product_id", "done_at", "created_at"),
+    ),
+    Rule(
+        "promo_buddy_partners",
+        BuddyAssignment,
+        by_member(BuddyAssignment.partner_id),
+        Anonymise({"partner_id": None}),
+        export=("week", "created_at"),
+    ),
+    Rule(
+        "promotion_ledger",
+        Exposure,
+        by_member(Exposure.member_id),
+        Anonymise({"member_id": None}),
+        export=("product_id", "kind", "at"),
     ),
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, or_, text
 from sqlmodel import Session, col, delete, select
 
 from storage import search_index
-from storage.models import Member, Product, ProductStatus
+from storage.models import Member, Product, ProductStatus, Recommendation
 from storage.search_fuzzy import Group, expand, rank
 
 __all__ = [
@@ -392,9 +392,14 @@ def caretaker(*, session: Session, product: Product) -> Member | None:
 
 
 def recommendation_counts(*, session: Session, product_ids: Sequence[int]) -> dict[int, int]:
-    """How many members recommend each product.
-
-    Recommendations (saling promosi) arrive in a later feature; until its table
-    exists every product has 0, and this is the one place that will count them.
-    """
-    return dict.fromkeys(product_ids, 0)
+    """How many members recommend each product (saling promosi); 0 for those nobody does."""
+    counts = dict.fromkeys(product_ids, 0)
+    if not product_ids:
+        return counts
+    rows = session.exec(
+        select(Recommendation.product_id, func.count())
+        .where(col(Recommendation.product_id).in_(product_ids))
+        .group_by(col(Recommendation.product_id))
+    ).all()
+    counts.update({product_id: count for product_id, count in rows})
+    return counts

@@ -15,8 +15,11 @@ from storage.communities import (
     join_community,
 )
 from storage.models import (
+    BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Exposure,
+    ExposureKind,
     InboxMessage,
     Media,
     Member,
@@ -24,6 +27,9 @@ from storage.models import (
     Product,
     ProductRequest,
     ProductStatus,
+    Recommendation,
+    ShareLink,
+    ShareOpen,
 )
 from storage.personal_data import (
     NOT_PERSONAL,
@@ -186,7 +192,64 @@ def add_person(
         )
     )
     session.flush()
+    add_promotion(session, community_id, member.id, wa.id, name)
     return Person(member.id, (name, phone, f"Dapur {name}", f"Keripik {name}", f"Kue {name}"))
+
+
+def add_promotion(
+    session: Session, community_id: int, member_id: int, identity_id: int, name: str
+) -> None:
+    """Saling promosi rows about the person (on their own product, for brevity)."""
+    product = session.exec(select(Product).where(Product.seller_id == member_id)).one()
+    assert product.id is not None
+    session.add(
+        Recommendation(
+            community_id=community_id,
+            product_id=product.id,
+            member_id=member_id,
+            testimonial=f"Enak, {name}",
+            created_at=NOW,
+        )
+    )
+    link = ShareLink(
+        community_id=community_id,
+        product_id=product.id,
+        member_id=member_id,
+        code=f"code-{name}",
+        created_at=NOW,
+    )
+    session.add(link)
+    session.flush()
+    assert link.id is not None
+    for opener_member, opener_identity in ((member_id, None), (None, identity_id)):
+        session.add(
+            ShareOpen(
+                community_id=community_id,
+                share_link_id=link.id,
+                opener_member_id=opener_member,
+                opener_identity_id=opener_identity,
+                opened_at=NOW,
+            )
+        )
+    session.add(
+        BuddyAssignment(
+            community_id=community_id,
+            week="2026-W49",
+            member_id=member_id,
+            partner_id=member_id,
+            product_id=product.id,
+            created_at=NOW,
+        )
+    )
+    session.add(
+        Exposure(
+            community_id=community_id,
+            product_id=product.id,
+            kind=ExposureKind.SHARE,
+            member_id=member_id,
+            at=NOW,
+        )
+    )
 
 
 def test_export_and_erasure_cover_each_rule_and_nobody_else(engine: Engine) -> None:
