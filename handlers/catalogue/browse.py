@@ -7,7 +7,7 @@ carry the query (`/cari @2 keripik`), so they work on every channel and after a 
 from collections.abc import Sequence
 
 from handlers.arguments import is_page_number
-from handlers.catalogue.cards import product_cards
+from handlers.catalogue.cards import card_buttons, product_cards
 from handlers.catalogue.categories import CATEGORIES, category_name
 from handlers.catalogue.drafts import hint
 from handlers.catalogue.fields import category_from_text, search_words
@@ -130,6 +130,7 @@ def _cards(ctx: Context, products: list[Product]) -> list[Reply]:
         ctx,
         products,
         lambda p: (
+            *card_buttons(ctx, p),
             ctx.button("catalogue.button.hide", f"/sembunyikan {p.id}"),
             ctx.button("catalogue.button.remove", f"/hapusproduk {p.id}"),
         ),

@@ -13,6 +13,8 @@ from storage.models import Member, Product, ProductStatus
 from storage.products import recommendation_counts
 
 __all__ = [
+    "CARD_BUTTONS",
+    "card_buttons",
     "contact_line",
     "price_text",
     "product_card",
@@ -23,6 +25,19 @@ __all__ = [
 
 LIST_DESCRIPTION_LIMIT = 300
 """Search and catalogue cards show the start of long descriptions (photo captions are short)."""
+
+
+CardButton = Callable[[Context, Product], Button | None]
+
+CARD_BUTTONS: list[CardButton] = []
+"""What a member can do with someone's product, offered on every card they see in a list or
+search (👍 Rekomendasikan, 📣 Bagikan, Lihat penjual). Features append a maker on import; a
+maker returns None where its button makes no sense (one's own product, say)."""
+
+
+def card_buttons(ctx: Context, product: Product) -> list[Button]:
+    """The feature buttons for one product card, in the order the features registered."""
+    return [button for make in CARD_BUTTONS if (button := make(ctx, product)) is not None]
 
 
 def price_text(ctx: Context, price: int | None) -> str:
@@ -121,9 +136,12 @@ def product_card(
 def product_cards(
     ctx: Context,
     products: Sequence[Product],
-    buttons_for: Callable[[Product], Sequence[Button]] = lambda product: (),
+    buttons_for: Callable[[Product], Sequence[Button]] | None = None,
 ) -> list[Reply]:
-    """Cards for a page of products, with each one's recommendation count."""
+    """Cards for a page of products, with each one's recommendation count; the buttons are
+    the features' card buttons unless the caller gives its own."""
+    if buttons_for is None:
+        buttons_for = lambda product: card_buttons(ctx, product)  # noqa: E731
     counts = recommendation_counts(
         session=ctx.session, product_ids=[product.id or 0 for product in products]
     )
