@@ -1,0 +1,1 @@
+"""Community events: posyandu days, bazaars and meetings, with RSVP and reminders."""

@@ -1,0 +1,1 @@
+"""Saling promosi: members promoting each other's products, fairly and visibly."""
