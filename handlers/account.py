@@ -1,6 +1,6 @@
 """The person's account: linking a second chat app, erasing data, promoting coordinators."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from handlers.arguments import parse_name
@@ -28,6 +28,10 @@ class EraseData:
 
 
 ERASE = Flow("erase", EraseData)
+
+BEFORE_ERASE: list[Callable[[Context, Member], None]] = []
+"""Features append what must happen while the member's rows still name them (promo buddies
+end the week's pairing and tell the buddy); run just before the erasure, in its transaction."""
 
 
 @REGISTRY.command(
@@ -103,6 +107,8 @@ async def confirm(msg: Incoming, ctx: Context, data: EraseData) -> Sequence[Repl
     if not ERASE.said_yes(msg) or ctx.member is None:
         return [ctx.reply("erase.kept")]
     lang = ctx.lang
+    for before_erase in BEFORE_ERASE:
+        before_erase(ctx, ctx.member)
     orphaned = erase_member(session=ctx.session, member=ctx.member)
     media = ctx.media
     ctx.after_commit.append(lambda: media.delete_files(orphaned))  # files go once rows are gone

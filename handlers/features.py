@@ -19,7 +19,9 @@ FEATURES = (
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",
     "handlers.catalogue.questions",
+    "handlers.promotion.buddies",
     "handlers.report",
+    "handlers.community_settings",
     "handlers.groups",
     "handlers.smalltalk",
 )
