@@ -31,7 +31,7 @@ __all__ = [
     "zone_of",
 ]
 
-ANSWER_TEXT = {
+ANSWER_TEXT: dict[str, str] = {
     RsvpAnswer.HADIR: "events.answer.hadir",
     RsvpAnswer.TIDAK: "events.answer.tidak",
     RsvpAnswer.MUNGKIN: "events.answer.mungkin",

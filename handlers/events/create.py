@@ -200,12 +200,12 @@ def _confirm(ctx: Context, data: EventDraft) -> Reply:
     if data.ends_at is not None:
         until = full_date(data.ends_at, lang=ctx.lang, zone=zone)
         lines.append(ctx.t("events.card.until", when=until))
+    if data.place:
+        lines.append(ctx.t("events.card.place", place=data.place))
     if data.rule:
         lines.append(
             ctx.t("events.card.repeats", repeats=describe_recurrence(data.rule, lang=ctx.lang))
         )
-    if data.place:
-        lines.append(ctx.t("events.card.place", place=data.place))
     if data.capacity is not None:
         lines.append(ctx.t("events.card.capacity", count=data.capacity))
     lines.append(ctx.t("events.confirm.question"))

@@ -14,6 +14,7 @@ from handlers.context import Context, in_language_of
 from handlers.dates import full_date
 from handlers.events.cards import ANSWER_TEXT, event_label, pick, when_text, zone_of
 from handlers.events.schedule import Occurrence
+from handlers.labels import label
 from handlers.messages import Incoming, Reply
 from handlers.registry import REGISTRY
 from storage.events import RsvpOutcome, answer_rsvp, occurrence_rsvps
@@ -101,14 +102,12 @@ def answer(ctx: Context, rest: str, choice: RsvpAnswer) -> list[Reply]:
 def _answered(
     ctx: Context, occurrence: Occurrence, outcome: RsvpOutcome, choice: RsvpAnswer, when: str
 ) -> Reply:
-    label = event_label(occurrence.event)
+    name = event_label(occurrence.event)
     if outcome.position is not None:
-        return ctx.reply(
-            "events.rsvp.waitlisted", event=label, when=when, position=outcome.position
-        )
+        return ctx.reply("events.rsvp.waitlisted", event=name, when=when, position=outcome.position)
     if not outcome.changed:
-        return ctx.reply("events.rsvp.same", event=label, answer=label(ctx, ANSWER_TEXT, choice))
-    return ctx.reply(SAVED_KEYS[choice], event=label, when=when)
+        return ctx.reply("events.rsvp.same", event=name, answer=label(ctx, ANSWER_TEXT, choice))
+    return ctx.reply(SAVED_KEYS[choice], event=name, when=when)
 
 
 def _tell_moved_up(ctx: Context, occurrence: Occurrence, outcome: RsvpOutcome) -> None:

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
+
 from bot.app import Core
 from storage.models import Community
 from tests.factories import Transcript
