@@ -1,5 +1,6 @@
 """The tables. Money is whole Rupiah in integers; times are aware UTC."""
 
+import json
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,8 @@ __all__ = [
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "Event",
+    "EventOccurrence",
     "Exposure",
     "ExposureKind",
     "InboxMessage",
@@ -30,9 +33,14 @@ __all__ = [
     "ProductStatus",
     "Recommendation",
     "Role",
+    "Rsvp",
+    "RsvpAnswer",
     "ShareLink",
     "ShareOpen",
 ]
+
+
+DEFAULT_EVENT_REMINDERS = ("-1d@18:00", "-2h")
 
 
 def _utc(*, index: bool = False, nullable: bool = True) -> Any:
@@ -71,6 +79,14 @@ class Community(SQLModel, table=True):
     # promo buddies are paired weekly at this local time (weekday 0 = Monday)
     buddy_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     buddy_time: str = Field(default="08:00", sa_column_kwargs={"server_default": "08:00"})
+    # event reminders unless an event sets its own (Event.reminder_offsets): "-1d@18:00" is
+    # the day before at 18:00 local time, "-2h" two hours before the start
+    event_reminders: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EVENT_REMINDERS),
+        sa_column=Column(
+            JSON, nullable=False, server_default=json.dumps(list(DEFAULT_EVENT_REMINDERS))
+        ),
+    )
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -387,3 +403,79 @@ class Exposure(SQLModel, table=True):
     kind: str
     member_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
     at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Event(SQLModel, table=True):
+    """A community event (posyandu day, bazaar, arisan): once, or recurring by an RRULE.
+
+    `starts_at` is the first occurrence (UTC); a recurring event's other occurrences follow
+    `rule` (RFC 5545 RRULE value, read in the community's zone). One occurrence is moved or
+    cancelled by an `EventOccurrence` row, never by editing the event.
+    """
+
+    # Ids are shown to people (`/acara 3`) and sit in old buttons: never reuse a deleted one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    title: str
+    place: str = ""
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime | None = _utc()  # of the first occurrence; later ones keep the length
+    rule: str | None = None  # RRULE value, e.g. FREQ=MONTHLY;BYMONTHDAY=10; None: once
+    capacity: int | None = None  # None: no limit
+    created_by_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    cancelled_at: datetime | None = _utc()  # the whole event, every occurrence
+    # reminders (the reminders job reads these): who hears them, a line to bring along, and
+    # the offsets (as Community.event_reminders; None: the community's)
+    remind_to: str = Field(default="attending", sa_column_kwargs={"server_default": "attending"})
+    checklist: str | None = None
+    reminder_offsets: list[str] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EventOccurrence(SQLModel, table=True):
+    """An exception to an event's schedule: one occurrence moved (`moved_to`) or cancelled.
+
+    `occurrence` is the occurrence's original start (UTC), as the rule (or the one-off
+    event's `starts_at`) gives it: RSVPs and reminders key on it, so they survive a move.
+    """
+
+    __table_args__ = (UniqueConstraint("event_id", "occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    event_id: int = _fk("event.id")
+    occurrence: datetime = Field(sa_type=UTCDateTime)
+    moved_to: datetime | None = _utc()
+    cancelled_at: datetime | None = _utc()
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RsvpAnswer(StrEnum):
+    """What a member said about coming to one occurrence."""
+
+    HADIR = "hadir"
+    TIDAK = "tidak"
+    MUNGKIN = "mungkin"
+
+
+class Rsvp(SQLModel, table=True):
+    """A member's answer for one occurrence (its original start), changeable until the start.
+
+    A Hadir beyond the event's capacity waits (`waitlisted`); the waiting list is ordered
+    by `updated_at`, which changes only when the answer does.
+    """
+
+    __table_args__ = (UniqueConstraint("event_id", "occurrence", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    event_id: int = _fk("event.id")
+    occurrence: datetime = Field(sa_type=UTCDateTime)
+    member_id: int = _fk("member.id")
+    answer: str
+    waitlisted: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

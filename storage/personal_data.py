@@ -26,6 +26,7 @@ from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Event,
     Exposure,
     InboxMessage,
     LinkCode,
@@ -35,6 +36,7 @@ from storage.models import (
     Product,
     ProductRequest,
     Recommendation,
+    Rsvp,
     ShareLink,
     ShareOpen,
 )
@@ -331,10 +333,26 @@ RULES: tuple[Rule, ...] = (
         Anonymise({"member_id": None}),
         export=("product_id", "kind", "at"),
     ),
+    # events: the community's event stays when its coordinator goes; answers are theirs
+    Rule(
+        "events_created",
+        Event,
+        by_member(Event.created_by_id),
+        Anonymise({"created_by_id": None}),
+        export=("id", "title", "starts_at", "created_at"),
+    ),
+    Rule(
+        "event_answers",
+        Rsvp,
+        by_member(Rsvp.member_id),
+        Delete(),
+        export=("event_id", "occurrence", "answer", "waitlisted", "created_at", "updated_at"),
+    ),
 )
 
 NOT_PERSONAL: dict[str, str] = {
     "community": "the community itself; members are found through member.community_id",
+    "eventoccurrence": "one occurrence of an event moved or cancelled: when, never who",
     "processedinbound": "platform message ids with a time, kept to drop duplicates; no person",
     "linkattempt": (
         "a one-way hash of a chat address that typed a wrong link code, deleted within the hour;"

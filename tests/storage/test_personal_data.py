@@ -18,6 +18,7 @@ from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Event,
     Exposure,
     ExposureKind,
     InboxMessage,
@@ -28,6 +29,7 @@ from storage.models import (
     ProductRequest,
     ProductStatus,
     Recommendation,
+    Rsvp,
     ShareLink,
     ShareOpen,
 )
@@ -193,7 +195,34 @@ def add_person(
     )
     session.flush()
     add_promotion(session, community_id, member.id, wa.id, name)
+    add_event(session, community_id, member.id, name)
     return Person(member.id, (name, phone, f"Dapur {name}", f"Keripik {name}", f"Kue {name}"))
+
+
+def add_event(session: Session, community_id: int, member_id: int, name: str) -> None:
+    """An event the person created, and their answer to it."""
+    event = Event(
+        community_id=community_id,
+        title=f"Arisan {name}",
+        starts_at=NOW + timedelta(days=3),
+        created_by_id=member_id,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    session.add(
+        Rsvp(
+            community_id=community_id,
+            event_id=event.id,
+            occurrence=event.starts_at,
+            member_id=member_id,
+            answer="hadir",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
 
 
 def add_promotion(
