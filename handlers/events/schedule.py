@@ -64,7 +64,9 @@ def parse_key(text: str) -> datetime | None:
 def _originals(event: Event, *, after: datetime, until: datetime, zone: str) -> list[datetime]:
     if event.rule is None:
         return [event.starts_at] if after <= event.starts_at <= until else []
-    found = occurrences(event.rule, event.starts_at, after=after, until=until, zone=zone)
+    # the window is inclusive on both ends, `occurrences` is exclusive after `after`
+    since = after - timedelta(microseconds=1)
+    found = occurrences(event.rule, event.starts_at, after=since, until=until, zone=zone)
     return [moment.astimezone(UTC) for moment in found]
 
 
