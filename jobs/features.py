@@ -2,7 +2,7 @@
 
 import importlib
 
-JOB_MODULES: tuple[str, ...] = ("jobs.stale_products",)
+JOB_MODULES: tuple[str, ...] = ("jobs.stale_products", "jobs.recommendation_notices")
 
 for _name in JOB_MODULES:
     importlib.import_module(_name)
