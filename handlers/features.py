@@ -19,6 +19,7 @@ FEATURES = (
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",
     "handlers.catalogue.questions",
+    "handlers.promotion.recommend",
     "handlers.promotion.buddies",
     "handlers.events.create",
     "handlers.events.rsvp",

@@ -2,7 +2,11 @@
 
 import importlib
 
-JOB_MODULES: tuple[str, ...] = ("jobs.stale_products", "jobs.buddies")
+JOB_MODULES: tuple[str, ...] = (
+    "jobs.stale_products",
+    "jobs.recommendation_notices",
+    "jobs.buddies",
+)
 
 for _name in JOB_MODULES:
     importlib.import_module(_name)

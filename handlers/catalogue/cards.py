@@ -9,11 +9,13 @@ from handlers.labels import STATUS_TEXT
 from handlers.messages import Button, Reply
 from handlers.shorten import shorten
 from storage.communities import identities_of
-from storage.models import Member, Product, ProductStatus
+from storage.models import Member, Product, ProductStatus, Recommendation
 from storage.products import recommendation_counts
+from storage.recommendations import latest_testimonial
 
 __all__ = [
     "CARD_BUTTONS",
+    "author_name",
     "card_buttons",
     "contact_line",
     "price_text",
@@ -21,6 +23,7 @@ __all__ = [
     "product_cards",
     "product_label",
     "status_text",
+    "testimonial_line",
 ]
 
 LIST_DESCRIPTION_LIMIT = 300
@@ -89,6 +92,25 @@ def _seller_line(ctx: Context, seller: Member | None) -> str:
     return ctx.t("catalogue.card.seller", seller=name)
 
 
+def author_name(ctx: Context, author: Member | None) -> str:
+    """The name under a testimonial; a neutral "anggota" once the author erased their data."""
+    return author.display_name if author is not None else ctx.t("recommend.card.anonymous")
+
+
+def testimonial_line(ctx: Context, row: Recommendation, author: Member | None) -> str:
+    """`💬 "Enak banget!" — Dewi`: a testimonial exactly as typed, and who wrote it."""
+    return ctx.t(
+        "recommend.card.testimonial", testimonial=row.testimonial, author=author_name(ctx, author)
+    )
+
+
+def _latest_testimonial_line(ctx: Context, product: Product) -> str:
+    latest = latest_testimonial(
+        session=ctx.session, community_id=product.community_id, product_id=product.id or 0
+    )
+    return testimonial_line(ctx, *latest) if latest is not None else ""
+
+
 def _description(product: Product, full: bool) -> str:
     text = product.description
     if not full and len(text) > LIST_DESCRIPTION_LIMIT:
@@ -118,6 +140,7 @@ def product_card(
         lines.append(_description(product, full))
     lines.append(_seller_line(ctx, seller))
     lines.append(ctx.t("catalogue.card.recommendations", count=recommendations))
+    lines.append(_latest_testimonial_line(ctx, product))
     if show_status and product.status != ProductStatus.ACTIVE:
         lines.append(status_text(ctx, product.status))
         if product.moderation_reason and product.status in (

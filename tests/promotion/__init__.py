@@ -1,0 +1,1 @@
+"""Saling promosi: recommendations and friends."""
