@@ -21,6 +21,7 @@ FEATURES = (
     "handlers.catalogue.questions",
     "handlers.promotion.recommend",
     "handlers.promotion.buddies",
+    "handlers.promotion.reputation",
     "handlers.events.create",
     "handlers.events.rsvp",
     "handlers.events.manage",

@@ -19,12 +19,14 @@ and `other`; Indonesian does not inflect, so one string serves every number):
 
 import tomllib
 from collections.abc import Iterator, Mapping
+from datetime import date
 from functools import cache
 from pathlib import Path
 from string import Formatter
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import format_currency
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "Variant",
     "all_texts",
     "forms",
+    "month_year",
     "normalize_language",
     "placeholders",
     "plural_categories",
@@ -140,3 +143,8 @@ def rupiah(amount: int) -> str:
     return format_currency(
         amount, "IDR", format="¤#,##0", locale="id_ID", currency_digits=False
     ).replace("\xa0", "")
+
+
+def month_year(lang: str | None, day: date) -> str:
+    """The month of `day` the way the language names it: `Desember 2026`, `December 2026`."""
+    return format_date(day, "LLLL y", locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE)

@@ -69,13 +69,16 @@ PROFILE = Flow("profile", ProfileData)
     en="profile",
 )
 async def profile(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
-    """`PROFIL` shows the card; `PROFIL USAHA Keripik Bu Siti` sets a field at once."""
+    """`PROFIL` shows the card; `PROFIL USAHA Keripik Bu Siti` sets a field at once;
+    `PROFIL Siti` (any other word) shows that member's public seller profile."""
     if not rest:
         return [_card(ctx)]
     word, _, value = rest.partition(" ")
     field = FIELDS.get(word.lower())
-    if field is None:
-        return [ctx.reply("profile.unknown_field", value=word[:20])]
+    if field is None:  # `/profil Siti`, `/profil #34`: another member's public profile
+        from handlers.promotion.reputation import seller_profile  # keeps the menu's order
+
+        return seller_profile(ctx, rest)
     if field in {"hide", "show"}:
         assert ctx.member is not None
         ctx.member.hide_phone = field == "hide"
