@@ -19,6 +19,7 @@ FEATURES = (
     "handlers.catalogue.moderation",
     "handlers.catalogue.assisted",
     "handlers.catalogue.questions",
+    "handlers.promotion.share",
     "handlers.report",
     "handlers.groups",
     "handlers.smalltalk",
