@@ -12,6 +12,7 @@ from PIL import Image
 from sqlmodel import col, select
 
 from bot.app import Core
+from bot.channels.local import LocalChat
 from bot.settings import Settings
 from handlers.clock import ManualClock
 from handlers.context import Options
@@ -347,3 +348,14 @@ def test_settings_give_the_bot_whatsapp_number_for_links(tmp_path: object) -> No
     assert settings.whatsapp_number == "14155238886"
     assert Settings(_env_file=None).whatsapp_number is None  # type: ignore[call-arg]
     assert Options().whatsapp_number is None
+
+
+async def test_a_rehearsal_forwards_the_share_text(chat: Transcript, core: Core) -> None:
+    """`Rina: [teruskan Dewi]` in a script sends what Guyub last told Dewi."""
+    product_id = await _shop(chat)
+    printed: list[str] = []
+    local = LocalChat(core, emit=printed.append)
+    await local.line(f"Dewi: BAGIKAN {product_id}")
+    await local.line("Rina: [teruskan Dewi]")
+    assert any("📣 Dibagikan oleh Dewi" in text for text in printed)
+    assert _credited(core) == 1
