@@ -60,6 +60,7 @@ async def test_quotes_around_search_words_are_not_doubled(market: Transcript) ->
     assert none[0].startswith('Belum ada produk yang cocok dengan "teh manis".')
 
 
+@pytest.mark.usefixtures("no_card_buttons")
 async def test_search_pages_five_at_a_time(market: Transcript) -> None:
     await market.join("Siti")
     await market.join("Budi")
