@@ -66,7 +66,11 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     prepare(engine)
     open_session = session_factory(engine)
     clock = clock or SystemClock()
-    options = Options(public_base_url=settings.public_base_url, media_dir=settings.media_dir)
+    options = Options(
+        public_base_url=settings.public_base_url,
+        media_dir=settings.media_dir,
+        whatsapp_number=settings.whatsapp_number,
+    )
     senders: dict[str, Sender] = {}
     worker = DeliveryWorker(open_session=open_session, senders=senders, clock=clock)
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)

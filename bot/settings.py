@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         return self.telegram_bot_token is not None
 
     @property
+    def whatsapp_number(self) -> str | None:
+        """The bot's WhatsApp number as wa.me links want it (digits only), when WhatsApp runs."""
+        if not self.has_whatsapp or not self.twilio_whatsapp_from:
+            return None
+        digits = "".join(ch for ch in self.twilio_whatsapp_from if ch.isdigit())
+        return digits or None
+
+    @property
     def has_whatsapp(self) -> bool:
         """Every Twilio setting WhatsApp needs is configured."""
         return bool(

@@ -29,7 +29,8 @@ def has_role(member: Member | None, role: Role) -> bool:
 class Options:
     """The few settings handlers need, passed down from bot/ (handlers never read env)."""
 
-    telegram_bot_username: str | None = None
+    telegram_bot_username: str | None = None  # learnt from getMe when Telegram starts
+    whatsapp_number: str | None = None  # the bot's WhatsApp number, digits only (wa.me links)
     public_base_url: str | None = None
     media_dir: Path = Path("data/media")
     max_text_length: int = 4000

@@ -20,6 +20,7 @@ FEATURES = (
     "handlers.catalogue.assisted",
     "handlers.catalogue.questions",
     "handlers.promotion.recommend",
+    "handlers.promotion.share",
     "handlers.promotion.buddies",
     "handlers.promotion.reputation",
     "handlers.events.create",

@@ -1,6 +1,6 @@
 """Joining a community by invite code, the menu, and choosing a language."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from handlers.commands import menu_lines
@@ -24,11 +24,22 @@ class JoinData:
 
 JOIN = Flow("join", JoinData)
 
+DeepLink = Callable[[Incoming, Context, str], Awaitable[Sequence[Reply] | None]]
+
+DEEP_LINKS: list[DeepLink] = []
+"""Other things a Telegram deep link (`t.me/<bot>?start=ARG`) can carry than an invite
+code: a feature appends a handler that answers its own ARG format (a share link's
+`p12-<code>`) and returns None for anything else, which is then read as an invite code."""
+
 
 @REGISTRY.command("start", slash=("start",), bare=(), role=None, listed=False)
 async def start(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
-    """Telegram's first message, or a deep link `/start KODE`."""
+    """Telegram's first message, or a deep link `/start KODE` (or a feature's `/start ARG`)."""
     if rest:
+        for deep_link in DEEP_LINKS:
+            replies = await deep_link(msg, ctx, rest.split()[0])
+            if replies is not None:
+                return replies
         return await join(msg, ctx, rest)
     if ctx.member is None:
         return [ctx.reply("join.intro")]
@@ -51,8 +62,15 @@ async def join(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     community = get_community_by_invite(session=ctx.session, invite_code=code)
     if community is None:
         return [ctx.reply("join.unknown_code", code=code)]
+    return [offer_join(ctx, community)]
+
+
+def offer_join(ctx: Context, community: Community) -> Reply:
+    """The join step for someone new to `community` (as after `GABUNG KODE`): the consent
+    question, whose answer makes them a member. Features that meet a newcomer (a share
+    link) use it too."""
     JOIN.start(ctx, "consent", JoinData(community_id=community.id or 0))
-    return [_consent_question(ctx, community)]
+    return _consent_question(ctx, community)
 
 
 def _consent_question(ctx: Context, community: Community) -> Reply:

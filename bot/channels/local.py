@@ -2,7 +2,8 @@
 
 Script lines:
     NAME: message        a message from local user NAME (`\\n` for a new line;
-                         `[foto]` or `[foto FILE]` attaches a photo, `[stiker]` a sticker)
+                         `[foto]` or `[foto FILE]` attaches a photo, `[stiker]` a sticker;
+                         `[teruskan OTHER]` forwards the first message Guyub last sent OTHER)
     @clock 2026-12-09 18:00   move the simulated clock (community's zone), running due jobs
     @channel whatsapp    render replies the way WhatsApp (numbers) or Telegram (keyboard) would
     # comment
@@ -34,6 +35,7 @@ __all__ = ["LocalChat", "LocalSender", "ask_name", "tiny_png"]
 log = logging.getLogger(__name__)
 
 MEDIA_MARK = re.compile(r"\[(foto|photo|stiker|sticker|suara|voice)(?:\s+([^\]]+))?\]\s*", re.I)
+FORWARD_MARK = re.compile(r"\[(?:teruskan|forward)\s+([^\]]+)\]", re.I)
 STYLES = ("local", "whatsapp", "telegram")
 
 
@@ -123,10 +125,15 @@ class LocalChat:
         self.core, self.emit = core, emit
         self.style = "local"
         self.sender = LocalSender(emit, lambda: self.style)
+        self.last: dict[str, list[Reply]] = {}  # what each person was last answered
         core.add_sender(self.sender)
 
     async def say(self, name: str, text: str) -> list[Reply]:
         """Send `text` as local user `name` and print the answer and any deliveries."""
+        forward = FORWARD_MARK.fullmatch(text.strip())
+        if forward:  # a message someone forwarded from another chat (a share, say)
+            earlier = self.last.get(forward.group(1).strip(), [])
+            text = next((reply.text for reply in earlier if reply.text), "")
         media: list[MediaRef] = []
         for match in MEDIA_MARK.finditer(text):
             media.append(self._media(match.group(1).lower(), match.group(2)))
@@ -141,6 +148,7 @@ class LocalChat:
             media=tuple(media),
         )
         replies = await self.core.router.handle(msg)
+        self.last[name] = replies
         if replies:
             self.emit(render(name, replies, self.style, where=self._file_of))
         await self.core.drain()

@@ -6,6 +6,8 @@ questions that become searches, permintaan, and several "masih ada?" notices at 
 
 from datetime import timedelta
 
+import pytest
+
 from handlers.clock import ManualClock
 from handlers.messages import Channel
 from jobs.scheduler import build_specs, due_between
@@ -43,6 +45,7 @@ async def test_numbers_keep_mapping_after_an_answer_without_buttons(market: Tran
     assert "harga baru untuk Keripik pisang" in await market.text("Siti", "1")
 
 
+@pytest.mark.usefixtures("no_card_buttons")
 async def test_the_same_number_twice_in_the_catalogue(market: Transcript) -> None:
     """After `katalog`, `1`, a second `1` was "belum paham"."""
     await market.join("Siti")

@@ -1,5 +1,7 @@
 """Coordinators: hide or remove with a reason, approval mode and its queue."""
 
+import pytest
+
 from storage.models import ProductStatus
 from tests.factories import Transcript
 
@@ -23,6 +25,7 @@ async def test_hiding_with_a_reason_tells_the_seller(market: Transcript) -> None
     assert market.products()[0].status == ProductStatus.ACTIVE
 
 
+@pytest.mark.usefixtures("no_card_buttons")
 async def test_coordinator_buttons_on_cards_ask_for_the_reason(market: Transcript) -> None:
     await market.join("Siti")
     await market.join("Rina")
