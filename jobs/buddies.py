@@ -33,7 +33,7 @@ from storage.buddies import (
 from storage.db import transaction
 from storage.exposure import exposure_counts, record_exposure
 from storage.models import Community, ExposureKind, Member, Product, ProductStatus
-from storage.outbox import enqueue
+from storage.outbox import enqueue, is_queued
 
 __all__ = ["buddy_jobs", "pair_week", "remind_week"]
 
@@ -108,6 +108,8 @@ async def pair_week(env: JobEnv, community_id: int, fire_time: datetime) -> int:
                 continue
             if product.status != ProductStatus.ACTIVE:
                 continue
+            if is_queued(session=session, idempotency_key=f"buddy:{week}:{member.id}"):
+                continue  # a re-run or catch-up: this week's message is already on its way
             ctx = _speaking_to(env, session, member, community)
             promoter = session.get(Member, promoters.get(member.id) or 0)
             replies = buddy_message(ctx, product=product, partner=partner, promoter=promoter)

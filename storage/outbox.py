@@ -18,6 +18,7 @@ __all__ = [
     "enqueue",
     "enqueue_reply",
     "find_by_provider_id",
+    "is_queued",
     "lane_of",
     "mark_failed",
     "mark_retry",
@@ -255,3 +256,11 @@ def release_stuck(*, session: Session, older_than: timedelta, now: datetime) -> 
         .values(status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now)
     )
     return int(result.rowcount or 0)
+
+
+def is_queued(*, session: Session, idempotency_key: str) -> bool:
+    """Whether a message with this key was ever queued: a job re-run skips building it."""
+    found = session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
+    ).first()
+    return found is not None

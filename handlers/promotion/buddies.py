@@ -18,6 +18,7 @@ from handlers.commands import hint
 from handlers.community_settings import Setting, register_setting
 from handlers.context import Context, Options, in_language_of
 from handlers.messages import Incoming, Reply, reply_to_payload
+from handlers.promotion.share import share_package
 from handlers.registry import REGISTRY
 from handlers.weekly_time import read_weekly_time, shown_weekly_time
 from storage.buddies import active_product_ids, current_assignment, open_groups_of
@@ -68,7 +69,8 @@ def _schedule(ctx: Context, community: Community) -> str:
 def buddy_message(
     ctx: Context, *, product: Product, partner: Member, promoter: Member | None
 ) -> list[Reply]:
-    """What a member gets when paired: the buddy's product card, 📣 Bagikan, how to say SUDAH.
+    """What a member gets when paired: the buddy's product card, how to say SUDAH, then the
+    ready-to-forward share text and picture with the member's own personal link.
 
     `partner` is whose product to promote; `promoter` is who promotes this member's own
     product (the same person in a pair, the third one in a trio).
@@ -85,7 +87,19 @@ def buddy_message(
         ],
     )
     footer = ctx.t("buddies.week.footer", cmd=hint(ctx, "buddy_done"), promoter=_name(promoter))
-    return [replace(card, text=f"{card.text}\n\n{footer}", kind="notice")]
+    message = [replace(card, text=f"{card.text}\n\n{footer}", kind="notice")]
+    if ctx.member is None:
+        return message
+    share = share_package(
+        session=ctx.session,
+        options=ctx.options,
+        member=ctx.member,
+        product=product,
+        now=ctx.clock.now(),
+        language=ctx.lang,
+        record=False,  # the job records this appearance once, as a buddy exposure
+    )
+    return message + [replace(reply, kind="notice") for reply in share]
 
 
 def reminder_message(ctx: Context, *, product: Product | None, partner: Member | None) -> Reply:

@@ -77,10 +77,12 @@ def share_package(
     product: Product,
     now: datetime,
     language: str | None = None,
+    record: bool = True,
 ) -> list[Reply]:
     """What a member forwards to promote a product: the text with their personal links, and
     the share picture (a photo reply). Makes the member's link the first time, reuses it
-    after, and records the share in the exposure ledger.
+    after, and records the share in the exposure ledger (unless the caller records the
+    appearance under its own kind, as the weekly buddy message does).
 
     Needs no message to answer, so the weekly buddy job can send it as a notice too.
     """
@@ -129,14 +131,15 @@ def share_package(
         ),
         now=now,
     )
-    record_exposure(
-        session=session,
-        community_id=community.id or 0,
-        product_id=product.id,
-        kind=ExposureKind.SHARE,
-        member_id=member.id,
-        at=now,
-    )
+    if record:
+        record_exposure(
+            session=session,
+            community_id=community.id or 0,
+            product_id=product.id,
+            kind=ExposureKind.SHARE,
+            member_id=member.id,
+            at=now,
+        )
     return [
         Reply(text="\n".join(lines)),
         Reply(text=t(lang, "share.caption"), media=(image,)),
@@ -206,8 +209,33 @@ if _share_button not in CARD_BUTTONS:
 
 @REGISTRY.command("open_share", slash=("lihat", "view"), role=None, listed=False, en="view")
 async def open_share(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
-    """`LIHAT p12-<code>`: what a wa.me share link prefills; opens the shared product."""
-    return await open_share_link(ctx, rest)
+    """`LIHAT p12-<code>`: what a wa.me share link prefills; opens the shared product.
+
+    A member's `LIHAT 12` opens product #12 of their community (the weekly digest says
+    "ketik LIHAT 12"); `LIHAT keripik` points to CARI rather than calling it a bad link.
+    """
+    if ctx.member is None or LOOKS_LIKE_TOKEN.match(rest.strip()):
+        return await open_share_link(ctx, rest)
+    product_id, _ = parse_id(rest)
+    if product_id is None:
+        words = rest.strip()
+        if not words:
+            return [ctx.reply("share.view.usage", cmd=hint(ctx, "open_share"))]
+        return [ctx.reply("share.view.search", search=hint(ctx, "search"), words=words[:60])]
+    product = find_product(
+        session=ctx.session, community_id=ctx.member.community_id, product_id=product_id
+    )
+    if product is None or product.status != ProductStatus.ACTIVE:
+        return [ctx.reply("share.view.not_found", id=product_id, search=hint(ctx, "search"))]
+    counts = recommendation_counts(session=ctx.session, product_ids=[product_id])
+    return [
+        product_card(
+            ctx,
+            product,
+            recommendations=counts.get(product_id, 0),
+            buttons=card_buttons(ctx, product),
+        )
+    ]
 
 
 async def _deep_link(msg: Incoming, ctx: Context, argument: str) -> Sequence[Reply] | None:

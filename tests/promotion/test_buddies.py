@@ -72,7 +72,11 @@ async def test_four_weeks_of_five_sellers(chat: Transcript) -> None:
     assert set(promoted) == everyone  # in four weeks, everyone promoted everyone else
 
     keys = _keys(chat, "buddy:")
-    assert len(keys) == len(set(keys)) == 20  # one message per member per week, re-runs too
+    # one message per member per week, re-runs too: the card, then the share text and picture
+    assert len(keys) == len(set(keys)) == 3 * 20
+    assert len([key for key in keys if key.count(":") == 2]) == 20
+    shared = [t for t in chat.delivered("Ani") if "LIHAT p" in t]
+    assert len(shared) == 4, chat.delivered("Ani")  # a share text each week, with Ani's link
     for name in SELLERS:
         got = [t for t in chat.delivered(name) if "Pasangan promosi minggu ini" in t]
         assert len(got) == 4, name
@@ -101,9 +105,11 @@ async def test_a_pairing_answered_with_sudah(chat: Transcript) -> None:
     assert "Pasangan berikutnya dibuat Senin 08.00" in await chat.text("Budi", "SUDAH")
 
     await _move(chat, timedelta(days=7))
-    (to_ani,) = [o for o in chat.senders["local"].sent if o.address == "Ani"]
+    to_ani, share_text, picture = [o for o in chat.senders["local"].sent if o.address == "Ani"]
     assert f"#{budi} Rendang" in to_ani.reply.text and "balas SUDAH" in to_ani.reply.text
     assert [b.payload for b in to_ani.reply.buttons] == [f"/bagikan {budi}", "/sudah"]
+    assert f"LIHAT p{budi}-" in share_text.reply.text and "Rp85.000" in share_text.reply.text
+    assert picture.reply.media  # the square share picture
     assert f"#{ani} Keripik pisang" in chat.delivered("Budi")[0]
 
     status = await chat.text("Budi", "PASANGAN")

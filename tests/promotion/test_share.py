@@ -359,3 +359,15 @@ async def test_a_rehearsal_forwards_the_share_text(chat: Transcript, core: Core)
     await local.line("Rina: [teruskan Dewi]")
     assert any("📣 Dibagikan oleh Dewi" in text for text in printed)
     assert _credited(core) == 1
+
+
+async def test_a_member_opens_a_product_by_number_and_is_pointed_to_search(
+    chat: Transcript,
+) -> None:
+    product_id = await _shop(chat)
+    card = await chat.texts("Dewi", f"LIHAT {product_id}")
+    assert f"#{product_id} Keripik pisang coklat" in card[0] and "Rp15.000" in card[0]
+    assert "📣 Bagikan" in chat.buttons("Dewi")
+    assert "CARI keripik" in await chat.text("Dewi", "LIHAT keripik")
+    assert "tidak ada" in await chat.text("Dewi", "LIHAT 999")
+    assert "tidak dikenal" in await chat.text("Dewi", f"LIHAT p{product_id}-AAAAAAAAAA")
