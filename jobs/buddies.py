@@ -10,6 +10,7 @@ rebuild the jobs at every clock move, so they see it at once).
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from handlers.messages import reply_to_payload
 from handlers.promotion.buddies import buddy_message, member_context, reminder_message
 from handlers.promotion.pairing import pair_sellers
 from handlers.weekly_time import iso_week
-from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec
+from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec, community_jobs
 from storage.buddies import (
     active_product_ids,
     buddy_sellers,
@@ -180,32 +181,30 @@ async def remind_week(env: JobEnv, community_id: int, fire_time: datetime) -> in
     return queued
 
 
+def _weekly(weekday: Callable[[Community], int]) -> Callable[[Community], CronTrigger]:
+    """A weekly trigger at the community's buddy time in its zone, on `weekday(community)`."""
+
+    def trigger(community: Community) -> CronTrigger:
+        hour, _, minute = community.buddy_time.partition(":")
+        return CronTrigger(
+            day_of_week=DAY_NAMES[weekday(community)],
+            hour=int(hour),
+            minute=int(minute or 0),
+            timezone=community.timezone,
+        )
+
+    return trigger
+
+
 def buddy_jobs(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
     """Per community: the pairing on its buddy weekday, the reminder on Thursday, both at
     its buddy time in its zone."""
-    specs = []
-    for community in communities:
-        community_id = community.id or 0
-        hour, _, minute = community.buddy_time.partition(":")
-
-        async def pair(fire_time: datetime, community_id: int = community_id) -> None:
-            await pair_week(env, community_id, fire_time)
-
-        async def remind(fire_time: datetime, community_id: int = community_id) -> None:
-            await remind_week(env, community_id, fire_time)
-
-        for job, weekday, run in (
-            ("buddies", community.buddy_weekday, pair),
-            ("buddies-reminder", REMINDER_WEEKDAY, remind),
-        ):
-            trigger = CronTrigger(
-                day_of_week=DAY_NAMES[weekday],
-                hour=int(hour),
-                minute=int(minute or 0),
-                timezone=community.timezone,
-            )
-            specs.append(JobSpec(f"{job}:{community_id}", trigger, run))
-    return specs
+    return [
+        *community_jobs(env, communities, "buddies", pair_week, _weekly(lambda c: c.buddy_weekday)),
+        *community_jobs(
+            env, communities, "buddies-reminder", remind_week, _weekly(lambda c: REMINDER_WEEKDAY)
+        ),
+    ]
 
 
 if buddy_jobs not in JOB_FACTORIES:

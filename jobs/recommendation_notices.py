@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.i18n import t
 from handlers.messages import Reply, reply_to_payload
-from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec
+from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec, community_jobs
 from storage.db import transaction
 from storage.models import Community, Member, Product, Recommendation
 from storage.outbox import enqueue
@@ -90,16 +90,13 @@ async def notify_sellers(env: JobEnv, community_id: int, fire_time: datetime) ->
 
 def recommendation_notice_jobs(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
     """One daily job per community, at NOTICE_HOUR in the community's time zone."""
-    specs = []
-    for community in communities:
-        community_id = community.id or 0
-
-        async def run(fire_time: datetime, community_id: int = community_id) -> None:
-            await notify_sellers(env, community_id, fire_time)
-
-        trigger = CronTrigger(hour=NOTICE_HOUR, minute=0, timezone=community.timezone)
-        specs.append(JobSpec(f"recommendation-notices:{community_id}", trigger, run))
-    return specs
+    return community_jobs(
+        env,
+        communities,
+        "recommendation-notices",
+        notify_sellers,
+        lambda community: CronTrigger(hour=NOTICE_HOUR, minute=0, timezone=community.timezone),
+    )
 
 
 if recommendation_notice_jobs not in JOB_FACTORIES:

@@ -30,6 +30,7 @@ __all__ = [
     "JobSpec",
     "build_specs",
     "catch_up",
+    "community_jobs",
     "due_between",
     "scheduled_time",
     "start_scheduler",
@@ -75,6 +76,29 @@ def _housekeeping(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
 
 JOB_FACTORIES: list[JobFactory] = [_housekeeping]
 """Features append a factory here (jobs for each community, in its own time zone)."""
+
+
+CommunityRun = Callable[[JobEnv, int, datetime], Awaitable[object]]
+
+
+def community_jobs(
+    env: JobEnv,
+    communities: list[Community],
+    name: str,
+    run: CommunityRun,
+    trigger_for: Callable[[Community], BaseTrigger],
+) -> list[JobSpec]:
+    """One job per community, `{name}:{community id}`, firing on the community's own trigger
+    (its zone, its chosen day and time) and running `run(env, community_id, fire_time)`."""
+    specs = []
+    for community in communities:
+        community_id = community.id or 0
+
+        async def fire(fire_time: datetime, community_id: int = community_id) -> None:
+            await run(env, community_id, fire_time)
+
+        specs.append(JobSpec(f"{name}:{community_id}", trigger_for(community), fire))
+    return specs
 
 
 def build_specs(env: JobEnv) -> list[JobSpec]:

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.i18n import rupiah, t
 from handlers.messages import Button, Reply, reply_to_payload
-from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec
+from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec, community_jobs
 from storage.db import transaction
 from storage.models import Community, Product
 from storage.outbox import enqueue
@@ -83,16 +83,13 @@ async def ask_about_stale(env: JobEnv, community_id: int, fire_time: datetime) -
 
 def stale_product_jobs(env: JobEnv, communities: list[Community]) -> list[JobSpec]:
     """One daily job per community, in the community's time zone."""
-    specs = []
-    for community in communities:
-        community_id = community.id or 0
-
-        async def run(fire_time: datetime, community_id: int = community_id) -> None:
-            await ask_about_stale(env, community_id, fire_time)
-
-        trigger = CronTrigger(hour=ASK_HOUR, minute=0, timezone=community.timezone)
-        specs.append(JobSpec(f"stale-products:{community_id}", trigger, run))
-    return specs
+    return community_jobs(
+        env,
+        communities,
+        "stale-products",
+        ask_about_stale,
+        lambda community: CronTrigger(hour=ASK_HOUR, minute=0, timezone=community.timezone),
+    )
 
 
 if stale_product_jobs not in JOB_FACTORIES:
