@@ -2,7 +2,7 @@
 
 import importlib
 
-JOB_MODULES: tuple[str, ...] = ("jobs.stale_products", "jobs.buddies")
+JOB_MODULES: tuple[str, ...] = ("jobs.stale_products", "jobs.buddies", "jobs.event_reminders")
 
 for _name in JOB_MODULES:
     importlib.import_module(_name)
