@@ -7,6 +7,7 @@ reports how many sold (`sold`, `reported_at`). A reported carry is promotion hel
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -22,6 +23,16 @@ __all__ = [
     "take",
     "to_report",
 ]
+
+
+def _with_product_and_seller(community_id: int) -> Any:
+    """Titip rows of a community joined with their product and seller."""
+    return (
+        select(Consignment, Product, Member)
+        .join(Product, col(Product.id) == col(Consignment.product_id))
+        .join(Member, col(Member.id) == col(Consignment.seller_id))
+        .where(col(Consignment.community_id) == community_id)
+    )
 
 
 def find_consignment(
@@ -80,18 +91,10 @@ def occurrence_consignments(
     *, session: Session, community_id: int, event_id: int, occurrence: datetime
 ) -> list[tuple[Consignment, Product, Member]]:
     """Every titip row of one occurrence with its product and seller, oldest first."""
-    query = (
-        select(Consignment, Product, Member)
-        .join(Product, col(Product.id) == col(Consignment.product_id))
-        .join(Member, col(Member.id) == col(Consignment.seller_id))
-        .where(
-            col(Consignment.community_id) == community_id,
-            col(Consignment.event_id) == event_id,
-            col(Consignment.occurrence) == occurrence,
-        )
-        .order_by(col(Consignment.id))
+    query = _with_product_and_seller(community_id).where(
+        col(Consignment.event_id) == event_id, col(Consignment.occurrence) == occurrence
     )
-    return [(c, p, m) for c, p, m in session.exec(query).all()]
+    return [(c, p, m) for c, p, m in session.exec(query.order_by(col(Consignment.id))).all()]
 
 
 def take(*, session: Session, rows: list[Consignment], carrier_id: int, now: datetime) -> None:
@@ -107,13 +110,8 @@ def carried_by(
 ) -> list[tuple[Consignment, Product, Member]]:
     """What a carrier has taken (of one event, or of every event), with product and seller."""
     query = (
-        select(Consignment, Product, Member)
-        .join(Product, col(Product.id) == col(Consignment.product_id))
-        .join(Member, col(Member.id) == col(Consignment.seller_id))
-        .where(
-            col(Consignment.community_id) == community_id,
-            col(Consignment.carrier_id) == carrier_id,
-        )
+        _with_product_and_seller(community_id)
+        .where(col(Consignment.carrier_id) == carrier_id)
         .order_by(col(Consignment.occurrence), col(Consignment.id))
     )
     if event_id is not None:

@@ -66,7 +66,12 @@ def _vevent(
     return item
 
 
-def calendar_file(event: Event, community: Community, *, exceptions_: dict[datetime, EventOccurrence] | None = None) -> bytes:
+def calendar_file(
+    event: Event,
+    community: Community,
+    *,
+    exceptions_: dict[datetime, EventOccurrence] | None = None,
+) -> bytes:
     """The event as iCalendar bytes (see the module docstring for its shape)."""
     zone, stamp = community.timezone, event.updated_at
     length = event.ends_at - event.starts_at if event.ends_at else None

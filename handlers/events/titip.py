@@ -19,7 +19,7 @@ from handlers.catalogue.cards import CARD_BUTTONS, price_text, product_label
 from handlers.commands import hint
 from handlers.context import Context, in_language_of
 from handlers.dates import short_date
-from handlers.events.cards import event_label, list_line, pick, when_text, zone_of
+from handlers.events.cards import Picked, event_label, list_line, pick, when_text, zone_of
 from handlers.events.schedule import Occurrence, occurrence_at, upcoming
 from handlers.messages import Button, Incoming, Reply
 from handlers.registry import REGISTRY
@@ -42,6 +42,21 @@ ALL_WORDS = {"semua", "all"}
 QUANTITY = re.compile(r"^(\d{1,4})(?:\s*(?:pcs|buah|bungkus|biji|pieces?|packs?))?$", re.I)
 MAX_CHOICES = 5
 CARRY_LIST = 20
+
+
+def _not_open(ctx: Context, picked: Picked) -> Reply | None:
+    """Why nothing can be sent to (or carried to) the picked occurrence, if anything."""
+    event, occurrence = picked.event, picked.occurrence
+    if event.cancelled_at is not None:
+        return ctx.reply("events.cancelled_event", event=event_label(event))
+    if occurrence is None:
+        return ctx.reply("events.no_next", event=event_label(event), cmd=hint(ctx, "events"))
+    when = when_text(ctx, occurrence)
+    if occurrence.cancelled:
+        return ctx.reply("titip.cancelled", event=event_label(event), when=when)
+    if occurrence.starts_at <= ctx.now:
+        return ctx.reply("titip.past", event=event_label(event), when=when)
+    return None
 
 
 def _own_product(ctx: Context, product_id: int) -> tuple[Product | None, Reply | None]:
@@ -77,15 +92,10 @@ async def consign_command(msg: Incoming, ctx: Context, rest: str) -> Sequence[Re
     if picked is None:
         return problems
     event, occurrence = picked.event, picked.occurrence
-    if event.cancelled_at is not None:
-        return [ctx.reply("events.cancelled_event", event=event_label(event))]
-    if occurrence is None:
-        return [ctx.reply("events.no_next", event=event_label(event), cmd=hint(ctx, "events"))]
+    if (refusal := _not_open(ctx, picked)) is not None:
+        return [refusal]
+    assert occurrence is not None
     when = when_text(ctx, occurrence)
-    if occurrence.cancelled:
-        return [ctx.reply("titip.cancelled", event=event_label(event), when=when)]
-    if occurrence.starts_at <= ctx.now:
-        return [ctx.reply("titip.past", event=event_label(event), when=when)]
     quantity = None
     if picked.rest:
         match = QUANTITY.match(picked.rest.strip())
@@ -177,15 +187,10 @@ async def carry(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
     if picked is None:
         return problems
     event, occurrence = picked.event, picked.occurrence
-    if event.cancelled_at is not None:
-        return [ctx.reply("events.cancelled_event", event=event_label(event))]
-    if occurrence is None:
-        return [ctx.reply("events.no_next", event=event_label(event), cmd=hint(ctx, "events"))]
+    if (refusal := _not_open(ctx, picked)) is not None:
+        return [refusal]
+    assert occurrence is not None
     when = when_text(ctx, occurrence)
-    if occurrence.cancelled:
-        return [ctx.reply("titip.cancelled", event=event_label(event), when=when)]
-    if occurrence.starts_at <= ctx.now:
-        return [ctx.reply("titip.past", event=event_label(event), when=when)]
     if not _going(ctx, occurrence):
         return [
             ctx.reply(
@@ -237,7 +242,7 @@ async def carry(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         ctx.notify(seller.id or 0, notice)
     lines = [ctx.t("titip.carrying", event=event_label(event), when=when, count=len(chosen))]
     lines += [_item(ctx, c, p, s) for c, p, s in chosen]
-    lines.append(ctx.t("titip.after", cmd=hint(ctx, "sold")))
+    lines.append(ctx.t("titip.after", cmd=hint(ctx, "sold"), id=chosen[0][0].product_id))
     return [Reply(text="\n".join(lines))]
 
 
@@ -301,7 +306,7 @@ async def carrying(msg: Incoming, ctx: Context, rest: str) -> Sequence[Reply]:
         if row.sold is not None:
             line += " " + ctx.t("titip.sold_mark", count=row.sold)
         lines.append(line)
-    lines.append(ctx.t("titip.after", cmd=hint(ctx, "sold")))
+    lines.append(ctx.t("titip.after", cmd=hint(ctx, "sold"), id=rows[-1][0].product_id))
     return [Reply(text="\n".join(lines))]
 
 

@@ -230,7 +230,9 @@ async def test_a_moved_occurrence_is_reminded_at_its_new_time_a_cancelled_one_ne
     assert len(texts) == 2  # Siti did not answer December: two for the moved January date
     assert all("Minggu, 17 Januari 2027 pukul 08.00 WIB" in text for text in texts)
     assert not any("Februari" in text for text in texts)
-    kinds = {row.idempotency_key.split(":", 3)[3].rsplit(":", 1)[0] for row in reminder_rows(town.core)}
+    kinds = {
+        row.idempotency_key.split(":", 3)[3].rsplit(":", 1)[0] for row in reminder_rows(town.core)
+    }
     assert kinds == {"-1d@18:00~202701170100", "-2h~202701170100"}
 
 
