@@ -16,10 +16,11 @@ catch-up or a second process adds nothing. From that follows:
   or (to one member) before that member answered or joined, is not sent: they just heard.
 
 When it fires: `ReminderTrigger` fires at each due time the database knows, looked up
-whenever the scheduler asks for the next fire time. Live, the scheduler asks again every
-`REFRESH` (5 minutes; `JobSpec.refresh`), so a reminder added since (a new event, a new
-`/pengingat`, a move) is at most five minutes late; a rehearsal or test moving the clock a
-month runs the job only at the due times, not thousands of times.
+whenever the scheduler asks for the next fire time. Live, every `REFRESH` (5 minutes;
+`JobSpec.refresh`) the job also runs for "now" and the trigger is asked again, so a
+reminder added since (a new event, a new `/pengingat`, a move) is at most five minutes
+late; a rehearsal or test moving the clock a month runs the job only at the due times,
+not thousands of times.
 
 APScheduler settings, on purpose: `coalesce=True`: a backlog of missed fire times is one
 run, which is all it takes since each run queues everything due by then;

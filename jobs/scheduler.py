@@ -61,8 +61,9 @@ class JobSpec:
     trigger: BaseTrigger
     run: Callable[[datetime], Awaitable[None]]
     misfire_grace: timedelta = MISFIRE_GRACE  # how late APScheduler may still start a run
-    # live only: ask the trigger again this often (a trigger derived from the database
-    # learns of rows added since its last fire); rehearsals rebuild the specs at each move
+    # live only: this often, run the job for "now" and ask its trigger again (a trigger
+    # derived from the database learns of rows added since its last fire, and the run
+    # catches what fell due in between); rehearsals rebuild the specs at each move
     refresh: timedelta | None = None
 
 
@@ -140,7 +141,7 @@ def start_scheduler(env: JobEnv, specs: list[JobSpec]) -> AsyncIOScheduler:
             scheduler.add_job(
                 _refresh,
                 IntervalTrigger(seconds=int(spec.refresh.total_seconds())),
-                args=[scheduler, spec],
+                args=[scheduler, spec, env.clock],
                 id=f"{spec.id}:refresh",
                 replace_existing=True,
                 coalesce=True,
@@ -159,9 +160,11 @@ def scheduled_time(trigger: BaseTrigger, now: datetime) -> datetime:
     return times[-1] if times else now
 
 
-async def _refresh(scheduler: AsyncIOScheduler, spec: JobSpec) -> None:
-    """Recompute a database-derived job's next fire time."""
+async def _refresh(scheduler: AsyncIOScheduler, spec: JobSpec, clock: Clock) -> None:
+    """Run a database-derived job for now (it is idempotent), then recompute its next fire
+    time from the database."""
     try:
+        await spec.run(clock.now())
         scheduler.reschedule_job(spec.id, trigger=spec.trigger)
     except Exception:
         log.exception("refreshing job %s failed", spec.id)

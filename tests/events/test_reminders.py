@@ -316,3 +316,27 @@ async def test_a_rehearsal_runs_the_job_only_at_due_times_and_live_it_is_refresh
         assert refresh is not None and refresh.trigger.interval == timedelta(minutes=5)
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_live_the_refresh_catches_a_reminder_that_fell_due_between_fires(
+    town: Transcript, clock: ManualClock
+) -> None:
+    """An event created at 17:58 for tomorrow: its 18:00 reminder was not known when the
+    scheduler last looked; the five-minute refresh runs the job and sends it."""
+    await coordinator(town)
+    await town.join("Siti")
+    clock.set(EVENING_BEFORE - 2 * MINUTE)
+    await create(town, POSYANDU)
+    await town.say("Siti", "/hadir 1")
+    specs = [s for s in build_specs(town.core.job_env) if s.id == "event-reminders"]
+    scheduler = start_scheduler(town.core.job_env, specs)
+    try:
+        refresh = scheduler.get_job("event-reminders:refresh")
+        assert refresh is not None
+        clock.set(EVENING_BEFORE + 3 * MINUTE)
+        await refresh.func(*refresh.args)
+        await refresh.func(*refresh.args)  # twice: nothing twice
+    finally:
+        scheduler.shutdown(wait=False)
+    await town.core.drain()
+    assert len(reminders_to(town, "Siti")) == 1
