@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import select
 
 from handlers.clock import Clock
@@ -60,6 +61,11 @@ class JobSpec:
     id: str
     trigger: BaseTrigger
     run: Callable[[datetime], Awaitable[None]]
+    misfire_grace: timedelta = MISFIRE_GRACE  # how late APScheduler may still start a run
+    # live only: this often, run the job for "now" and ask its trigger again (a trigger
+    # derived from the database learns of rows added since its last fire, and the run
+    # catches what fell due in between); rehearsals rebuild the specs at each move
+    refresh: timedelta | None = None
 
 
 JobFactory = Callable[[JobEnv, list[Community]], list[JobSpec]]
@@ -153,8 +159,17 @@ def start_scheduler(env: JobEnv, specs: list[JobSpec]) -> AsyncIOScheduler:
             id=spec.id,
             replace_existing=True,
             coalesce=True,
-            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+            misfire_grace_time=int(spec.misfire_grace.total_seconds()),
         )
+        if spec.refresh is not None:
+            scheduler.add_job(
+                _refresh,
+                IntervalTrigger(seconds=int(spec.refresh.total_seconds())),
+                args=[scheduler, spec, env.clock],
+                id=f"{spec.id}:refresh",
+                replace_existing=True,
+                coalesce=True,
+            )
     scheduler.start()
     return scheduler
 
@@ -167,6 +182,16 @@ def scheduled_time(trigger: BaseTrigger, now: datetime) -> datetime:
     """
     times = list(_fire_times(trigger, now - MISFIRE_GRACE - timedelta(minutes=1), now))
     return times[-1] if times else now
+
+
+async def _refresh(scheduler: AsyncIOScheduler, spec: JobSpec, clock: Clock) -> None:
+    """Run a database-derived job for now (it is idempotent), then recompute its next fire
+    time from the database."""
+    try:
+        await spec.run(clock.now())
+        scheduler.reschedule_job(spec.id, trigger=spec.trigger)
+    except Exception:
+        log.exception("refreshing job %s failed", spec.id)
 
 
 async def _run_now(spec: JobSpec, clock: Clock) -> None:

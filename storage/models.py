@@ -479,3 +479,25 @@ class Rsvp(SQLModel, table=True):
     waitlisted: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Consignment(SQLModel, table=True):
+    """*Titip produk*: a seller's product to be brought to one occurrence of an event
+    (its original start, as RSVPs), by a carrier who answered Hadir; after the event the
+    carrier reports how many sold (`sold`, `reported_at`), which counts as promotion help.
+    """
+
+    __table_args__ = (UniqueConstraint("event_id", "occurrence", "product_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    event_id: int = _fk("event.id")
+    occurrence: datetime = Field(sa_type=UTCDateTime)
+    product_id: int = _fk("product.id")
+    seller_id: int = _fk("member.id")
+    carrier_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    quantity: int | None = None  # how many pieces; None: not said
+    sold: int | None = None  # reported by the carrier after the event
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    carried_at: datetime | None = _utc()
+    reported_at: datetime | None = _utc()

@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
+    Consignment,
     ConversationState,
     Event,
     Exposure,
@@ -347,6 +348,22 @@ RULES: tuple[Rule, ...] = (
         by_member(Rsvp.member_id),
         Delete(),
         export=("event_id", "occurrence", "answer", "waitlisted", "created_at", "updated_at"),
+    ),
+    # titip: the seller's request goes with the seller; a carrier's part is forgotten
+    # (the row stays the seller's, open again if not reported yet)
+    Rule(
+        "consignments",
+        Consignment,
+        by_member(Consignment.seller_id),
+        Delete(),
+        export=("event_id", "occurrence", "product_id", "quantity", "sold", "created_at"),
+    ),
+    Rule(
+        "consignments_carried",
+        Consignment,
+        by_member(Consignment.carrier_id),
+        Anonymise({"carrier_id": None, "carried_at": None}),
+        export=("event_id", "occurrence", "product_id", "sold", "carried_at", "reported_at"),
     ),
 )
 

@@ -121,6 +121,7 @@ def event_card(ctx: Context, occurrence: Occurrence) -> Reply:
         ctx.button("events.button.hadir", f"/hadir {arg}"),
         ctx.button("events.button.mungkin", f"/mungkin {arg}"),
         ctx.button("events.button.tidak", f"/tidak {arg}"),
+        ctx.button("reminders.button.calendar", f"/kalender {event.id}"),
     )
     return Reply(text="\n".join(lines), buttons=buttons)
 

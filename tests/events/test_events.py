@@ -35,7 +35,7 @@ async def test_one_line_is_confirmed_in_full_before_anything_is_stored(town: Tra
     assert "#1 Posyandu Melati — Kam 10 Des 08.00 — Balai RW 05" in listing
     card = await town.text("Siti", press="Posyandu")
     assert "Kamis, 10 Desember 2026 pukul 08.00 WIB" in card
-    assert town.buttons("Siti") == ["✅ Hadir", "❔ Mungkin", "❌ Tidak"]
+    assert town.buttons("Siti") == ["✅ Hadir", "❔ Mungkin", "❌ Tidak", "📅 Tambah ke kalender"]
 
 
 async def test_english_and_capacity_in_the_one_line(town: Transcript) -> None:

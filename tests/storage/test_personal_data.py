@@ -17,6 +17,7 @@ from storage.communities import (
 from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
+    Consignment,
     ConversationState,
     Event,
     Exposure,
@@ -44,6 +45,7 @@ from storage.personal_data import (
 )
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def test_every_table_declares_how_its_personal_data_is_erased_and_exported() -> None:
@@ -223,6 +225,21 @@ def add_event(session: Session, community_id: int, member_id: int, name: str) ->
             updated_at=NOW,
         )
     )
+    product = session.exec(select(Product).where(Product.seller_id == member_id)).one()
+    for occurrence, carrier in ((event.starts_at, None), (event.starts_at + HOUR, member_id)):
+        session.add(  # titip: her own request, and one she carries (her own, for brevity)
+            Consignment(
+                community_id=community_id,
+                event_id=event.id,
+                occurrence=occurrence,
+                product_id=product.id or 0,
+                seller_id=member_id,
+                carrier_id=carrier,
+                sold=2 if carrier else None,
+                created_at=NOW,
+                carried_at=NOW if carrier else None,
+            )
+        )
 
 
 def add_promotion(
