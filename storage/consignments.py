@@ -144,18 +144,26 @@ def report_sold(*, session: Session, row: Consignment, sold: int, now: datetime)
 
 
 def carries_by_member(
-    *, session: Session, community_id: int, since: datetime, until: datetime
+    *,
+    session: Session,
+    community_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    member_id: int | None = None,
 ) -> dict[int, int]:
-    """Carries reported in [since, until), per carrier: the promotion help a leaderboard
-    counts (a report of 0 sold is still a carry: the product was there)."""
+    """Carries reported in [since, until), per carrier: the promotion help the leaderboard
+    counts (a report of 0 sold is still a carry: the product was there). Shaped as a
+    `handlers.promotion.helping.HelpCounter`."""
+    carrier = col(Consignment.carrier_id)
+    conditions = [carrier.is_not(None) if member_id is None else carrier == member_id]
+    conditions.append(col(Consignment.reported_at).is_not(None))
+    if since is not None:
+        conditions.append(col(Consignment.reported_at) >= since)
+    if until is not None:
+        conditions.append(col(Consignment.reported_at) < until)
     query = (
-        select(Consignment.carrier_id, func.count())
-        .where(
-            col(Consignment.community_id) == community_id,
-            col(Consignment.carrier_id).is_not(None),
-            col(Consignment.reported_at) >= since,
-            col(Consignment.reported_at) < until,
-        )
-        .group_by(col(Consignment.carrier_id))
+        select(carrier, func.count())
+        .where(col(Consignment.community_id) == community_id, *conditions)
+        .group_by(carrier)
     )
-    return {int(carrier): int(count) for carrier, count in session.exec(query).all() if carrier}
+    return {int(who): int(count) for who, count in session.exec(query).all() if who}

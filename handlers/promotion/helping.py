@@ -1,6 +1,7 @@
 """The gotong-royong score: how much a member helped others sell, never what they sold.
 
 Score = 3 × people brought by one's share links + 2 × buddy shares done (SUDAH)
+      + 2 × products carried to an event (*titip*, reported with TERJUAL)
       + 1 × recommendations given, counted within one calendar month of the community.
 
 Bringing a new person costs the most effort and helps the most, a buddy share is a
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from storage.consignments import carries_by_member
 from storage.promotion import buddy_shares_done, people_brought, recommendations_given
 
 __all__ = [
@@ -72,6 +74,13 @@ HELP_SOURCES: list[HelpSource] = [
         buddy_shares_done,
         "reputation.help.buddy_shares",
         "reputation.points.buddy_shares",
+    ),
+    HelpSource(
+        "carries",
+        2,
+        carries_by_member,
+        "reputation.help.carries",
+        "reputation.points.carries",
     ),
     HelpSource(
         "recommendations",

@@ -104,6 +104,8 @@ async def test_titip_from_request_to_sold(town: Transcript, clock: ManualClock) 
             until=AFTER_THE_EVENT + timedelta(days=1),
         )
     assert counts == {eko.id: 1, budi.id: 1}
+    board = await town.text("Eko", "/gotongroyong")  # a carry is promotion help
+    assert "Eko — 2 poin" in board and "2 per titipan yang dibawa ke acara" in board
 
 
 async def test_every_refusal_changes_nothing(town: Transcript, clock: ManualClock) -> None:
