@@ -8,6 +8,7 @@ from handlers.clock import ManualClock
 from handlers.messages import Button, Channel, Reply, reply_to_payload
 from jobs.delivery import DeliveryWorker
 from jobs.sending import PermanentFailure, RetryLater
+from storage.communities import LINK_CODE_ALPHABET
 from storage.db import transaction
 from storage.models import ChannelIdentity, Community, OutboxMessage, OutboxStatus
 from storage.outbox import enqueue
@@ -98,7 +99,7 @@ async def test_a_blocked_app_falls_back_to_the_members_other_app(
 ) -> None:
     await chat.join("Siti")
     text = await chat.text("Siti", "TAUTKAN")
-    code = next(w for w in text.split() if len(w) == 6 and w.isupper())
+    code = next(w for w in text.split() if len(w) == 6 and set(w) <= set(LINK_CODE_ALPHABET))
     clock.advance(timedelta(minutes=1))
     await chat.say("42", f"TAUTKAN {code}", channel=Channel.TELEGRAM)  # now the most recent app
     chat.senders["telegram"].fail_next(PermanentFailure("blocked", "403", unreachable=True))
