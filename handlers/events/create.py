@@ -145,8 +145,14 @@ def _take_when(ctx: Context, data: EventDraft, text: str) -> list[Reply]:
     zone = zone_of(ctx)
     problem: Reply | None = None
     recurrence = read_recurrence(text, now=ctx.now, zone=zone) if text else None
-    if recurrence is not None:
-        data.starts_at, data.ends_at, data.rule = recurrence.first, None, recurrence.rule
+    if recurrence is not None and recurrence.end is not None and recurrence.end <= recurrence.first:
+        problem = ctx.reply(
+            "events.ask.end_before_start",
+            start=full_date(recurrence.first, lang=ctx.lang, zone=zone),
+            end=full_date(recurrence.end, lang=ctx.lang, zone=zone),
+        )
+    elif recurrence is not None:
+        data.starts_at, data.ends_at, data.rule = recurrence.first, recurrence.end, recurrence.rule
     elif (when := read_when(text, now=ctx.now, zone=zone) if text else None) is None:
         problem = ctx.reply("events.ask.when_again")
     elif when.start <= ctx.now:

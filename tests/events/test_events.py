@@ -90,6 +90,10 @@ async def test_one_line_with_bad_parts_asks_for_them(town: Transcript) -> None:
     for bad in ("kuota 0", "kuota -3"):
         asked = await town.texts("Bu RT", f"/acara Rapat | 31-12-2026 19:00 | Balai | {bad}")
         assert "lebih dari 0" in asked[0], bad
+    ended = await town.texts("Bu RT", "/acara Rapat | 31-12-2026 19:00-17:00 | Balai")
+    assert "tidak boleh sebelum jam mulai" in ended[0]
+    weekly = await town.texts("Bu RT", "/acara Senam | setiap Jumat jam 07.00-06.00 | Lapangan")
+    assert "tidak boleh sebelum jam mulai" in weekly[0]
     assert events(town) == []
     assert read_capacity("kuota 30") == 30 and read_capacity("maks 12 orang") == 12
     assert read_capacity("0") is None and read_capacity("-1") is None
