@@ -80,9 +80,11 @@ def _list(ctx: Context) -> Reply:
     coming = upcoming(ctx.session, ctx.community.id or 0, now=ctx.now, zone=zone_of(ctx))
     coordinator = has_role(ctx.member, Role.COORDINATOR)
     cmd = hint(ctx, "events")
+    # a coordinator's `/acara` alone also offers the guided creation, one tap away
+    create = [ctx.button("events.button.create", "/acara baru")] if coordinator else []
     if not coming:
         key = "events.list.empty_coordinator" if coordinator else "events.list.empty"
-        return ctx.reply(key, days=UPCOMING_DAYS, cmd=cmd)
+        return ctx.reply(key, days=UPCOMING_DAYS, cmd=cmd, buttons=create)
     lines = [ctx.t("events.list.header", days=UPCOMING_DAYS)]
     buttons = []
     for occurrence in coming[:LIST_LIMIT]:
@@ -90,7 +92,7 @@ def _list(ctx: Context) -> Reply:
         event = occurrence.event
         buttons.append(Button(shorten(event_label(event), 40), f"/acara {event.id}"))
     lines.append(ctx.t("events.list.footer", cmd=cmd))
-    return Reply(text="\n".join(lines), buttons=tuple(buttons))
+    return Reply(text="\n".join(lines), buttons=(*buttons, *create))
 
 
 def _show(ctx: Context, text: str) -> list[Reply]:

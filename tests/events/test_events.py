@@ -103,7 +103,11 @@ async def test_plain_members_may_list_but_not_create_or_manage(town: Transcript)
     await coordinator(town)
     await town.join("Siti")
     empty = await town.texts("Siti", "/acara")
-    assert "Belum ada acara" in empty[0]
+    assert "Belum ada acara" in empty[0] and town.buttons("Siti") == []
+    await town.texts("Bu RT", "/acara")
+    assert town.buttons("Bu RT") == ["➕ Buat acara baru"]
+    assert "Apa nama acaranya" in (await town.texts("Bu RT", press="➕ Buat acara baru"))[0]
+    await town.say("Bu RT", "BATAL")
     for attempt in ("/acara baru", "/acara Pesta | 31-12-2026 19:00 | Rumah"):
         assert "hanya koordinator" in (await town.texts("Siti", attempt))[0], attempt
     await create(town, "Posyandu | Kamis 10 Des 08.00 | Balai")
