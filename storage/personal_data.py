@@ -26,6 +26,7 @@ from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Digest,
     Event,
     Exposure,
     InboxMessage,
@@ -332,6 +333,13 @@ RULES: tuple[Rule, ...] = (
         by_member(Exposure.member_id),
         Anonymise({"member_id": None}),
         export=("product_id", "kind", "at"),
+    ),
+    Rule(
+        "weekly_digests",
+        Digest,
+        by_member(Digest.member_id),
+        Delete(),
+        export=("week", "product_ids", "event_keys", "channel", "created_at"),
     ),
     # events: the community's event stays when its coordinator goes; answers are theirs
     Rule(

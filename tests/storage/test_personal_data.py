@@ -18,6 +18,7 @@ from storage.models import (
     BuddyAssignment,
     ChannelIdentity,
     ConversationState,
+    Digest,
     Event,
     Exposure,
     ExposureKind,
@@ -277,6 +278,15 @@ def add_promotion(
             kind=ExposureKind.SHARE,
             member_id=member_id,
             at=NOW,
+        )
+    )
+    session.add(
+        Digest(
+            community_id=community_id,
+            member_id=member_id,
+            week="2026-W49",
+            product_ids=[product.id or 0],
+            created_at=NOW,
         )
     )
 
