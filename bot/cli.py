@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from bot.settings import Settings
 from handlers.clock import Clock, ManualClock, OffsetClock
@@ -32,7 +33,7 @@ from storage.db import (
     transaction,
     upgrade,
 )
-from storage.models import Role
+from storage.models import Community, Member, Role
 
 __all__ = ["main"]
 
@@ -291,8 +292,6 @@ def _community(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             from sqlmodel import select
 
-            from storage.models import Community
-
             for c in session.exec(select(Community)).all():
                 print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
             return 0
@@ -343,24 +342,30 @@ def _member(args: argparse.Namespace, settings: Settings) -> int:
         if community is None:
             print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
             return 2
-        found = find_members(
-            session=session,
-            community_id=community.id or 0,
-            name=args.name,
-            phone=to_e164(args.name),
-        )
-        if len(found) != 1:
-            problem = "no member" if not found else f"{len(found)} members"
-            print(
-                f"guyub: {problem} matching {args.name!r} in {community.name}; members "
-                "must join first (GABUNG), then use a phone number or @username",
-                file=sys.stderr,
-            )
+        member = _one_member(session, community, args.name)
+        if member is None:
             return 2
-        promote(member=found[0], role=Role(args.role), now=core.clock.now())
-        session.add(found[0])
-        print(f"{found[0].display_name} is now {args.role} of {community.name}")
+        promote(member=member, role=Role(args.role), now=core.clock.now())
+        session.add(member)
+        print(f"{member.display_name} is now {args.role} of {community.name}")
     return 0
+
+
+def _one_member(session: Session, community: Community, name: str) -> Member | None:
+    """The one member `name` means (phone, @username, local name, name); None after saying
+    why on stderr."""
+    found = find_members(
+        session=session, community_id=community.id or 0, name=name, phone=to_e164(name)
+    )
+    if len(found) == 1:
+        return found[0]
+    problem = "no member" if not found else f"{len(found)} members"
+    print(
+        f"guyub: {problem} matching {name!r} in {community.name}; members "
+        "must join first (GABUNG), then use a phone number or @username",
+        file=sys.stderr,
+    )
+    return None
 
 
 def _digest_preview(args: argparse.Namespace, settings: Settings, clock: Clock | None) -> int:
@@ -378,20 +383,10 @@ def _digest_preview(args: argparse.Namespace, settings: Settings, clock: Clock |
         now = core.clock.now()
         only = None
         if args.member:
-            found = find_members(
-                session=session,
-                community_id=community.id or 0,
-                name=args.member,
-                phone=to_e164(args.member),
-            )
-            if len(found) != 1:
-                problem = "no member" if not found else f"{len(found)} members"
-                print(
-                    f"guyub: {problem} matching {args.member!r} in {community.name}",
-                    file=sys.stderr,
-                )
+            member = _one_member(session, community, args.member)
+            if member is None:
                 return 2
-            only = [found[0].id or 0]
+            only = [member.id or 0]
         edition = load_edition(session, community, now)
         plans = list(
             plan_digests(session, community, now, edition=edition, only=only, skip_done=False)

@@ -28,6 +28,7 @@ the full digest with their next message (`owed_digest`, a router interceptor).
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from handlers.commands import hint
 from handlers.community_settings import Setting, register_setting
@@ -39,13 +40,14 @@ from handlers.registry import REGISTRY, Interception
 from handlers.shorten import shorten
 from handlers.weekly_time import read_weekly_time, shown_weekly_time
 from storage.digests import pending_digest, take_pending
-from storage.models import ChannelIdentity, Community, ConversationState, Member
+from storage.models import ChannelIdentity, Community, ConversationState
 
 __all__ = [
     "EVENT_DAYS",
     "FIRST_DIGEST_LOOKBACK",
     "LENGTH_LIMITS",
     "MAX_PRODUCTS",
+    "Chat",
     "DigestEvent",
     "DigestProduct",
     "Edition",
@@ -347,23 +349,34 @@ def teaser(edition: Edition, shown: Selection, *, lang: str, channel: str) -> Re
 # -- which channel ----------------------------------------------------------------------
 
 
-def digest_identity(
-    member: Member, identities: Sequence[ChannelIdentity]
-) -> ChannelIdentity | None:
+class Chat(Protocol):
+    """What choosing a digest's chat reads of a `ChannelIdentity` (a row or a light tuple)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def unreachable_at(self) -> datetime | None: ...
+
+
+C = TypeVar("C", bound=Chat)
+
+
+def digest_identity(contact_channel: str | None, identities: Sequence[C]) -> C | None:
     """The one chat a member's digest is written for: the channel they chose to be reached
-    on (`contact_channel`) if linked, else Telegram (free), else WhatsApp, else any.
+    on (`Member.contact_channel`) if linked, else Telegram (free), else WhatsApp, else any.
 
     Only reachable chats count. The outbox row names the member, not the chat: the delivery
     worker sends it once, on one channel.
     """
     reachable = {i.channel: i for i in identities if i.unreachable_at is None}
-    for channel in (member.contact_channel, "telegram", "whatsapp"):
+    for channel in (contact_channel, "telegram", "whatsapp"):
         if channel in reachable:
             return reachable[channel]
     return next(iter(reachable.values()), None)
 
 
-def length_limit(identities: Sequence[ChannelIdentity]) -> int:
+def length_limit(identities: Sequence[Chat]) -> int:
     """The tightest text limit among the member's reachable chats, so the digest fits
     whichever one the delivery worker ends up using."""
     limits = [

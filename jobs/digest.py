@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -59,7 +60,15 @@ from storage.models import (
 from storage.outbox import enqueue
 from storage.products import recommendation_counts
 
-__all__ = ["PlannedDigest", "digest_jobs", "load_edition", "plan_digests", "send_digests"]
+__all__ = [
+    "PlannedDigest",
+    "Reader",
+    "ReaderChat",
+    "digest_jobs",
+    "load_edition",
+    "plan_digests",
+    "send_digests",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +78,29 @@ WINDOW_OPEN = timedelta(hours=23)
 goes out (an hour of margin for the queue); older, the teaser template goes instead."""
 
 
+class Reader(NamedTuple):
+    """A member who may get the digest, as the run reads them (columns, not ORM rows)."""
+
+    id: int
+    display_name: str
+    language: str
+    contact_channel: str | None
+
+
+class ReaderChat(NamedTuple):
+    """One of a reader's chats, as the run reads it."""
+
+    channel: str
+    last_inbound_at: datetime | None
+    unreachable_at: datetime | None
+
+
 @dataclass(frozen=True)
 class PlannedDigest:
     """One member's digest as it would be queued now."""
 
-    member: Member
-    identity: ChannelIdentity
+    member: Reader
+    identity: ReaderChat
     week: str
     shown: Selection
     message: Reply  # what the outbox row carries: the digest, or the teaser
@@ -86,10 +112,10 @@ def load_edition(session: Session, community: Community, now: datetime) -> Editi
     """The parts of the digest every member of the community shares, read once."""
     community_id = community.id or 0
     products = promotion_order(session, community_id, now)
-    sellers = {
-        member.id: member.business_name or member.display_name
-        for member in session.exec(select(Member).where(Member.community_id == community_id))
-    }
+    named = select(Member.id, Member.business_name, Member.display_name).where(
+        Member.community_id == community_id
+    )
+    sellers = {member_id: business or name for member_id, business, name in session.exec(named)}
     counts = recommendation_counts(session=session, product_ids=[p.id or 0 for p in products])
     ranked = [
         DigestProduct(
@@ -115,22 +141,28 @@ def load_edition(session: Session, community: Community, now: datetime) -> Editi
     return Edition.of(community=community, now=now, ranked=ranked, events=events)
 
 
-def _identities(session: Session, community_id: int) -> dict[int, list[ChannelIdentity]]:
+def _identities(session: Session, community_id: int) -> dict[int, list[ReaderChat]]:
     rows = session.exec(
-        select(ChannelIdentity)
+        select(
+            ChannelIdentity.member_id,
+            ChannelIdentity.channel,
+            ChannelIdentity.last_inbound_at,
+            ChannelIdentity.unreachable_at,
+        )
         .join(Member, col(Member.id) == col(ChannelIdentity.member_id))
         .where(Member.community_id == community_id)
     ).all()
-    found: dict[int, list[ChannelIdentity]] = {}
-    for identity in rows:
-        found.setdefault(identity.member_id or 0, []).append(identity)
+    found: dict[int, list[ReaderChat]] = {}
+    for member_id, channel, last_inbound_at, unreachable_at in rows:
+        chat = ReaderChat(channel, last_inbound_at, unreachable_at)
+        found.setdefault(member_id or 0, []).append(chat)
     return found
 
 
-def _readers(session: Session, community_id: int) -> Sequence[Member]:
+def _readers(session: Session, community_id: int) -> list[Reader]:
     """Members who agreed to hear from Guyub and did not say stop."""
-    return session.exec(
-        select(Member)
+    rows = session.exec(
+        select(Member.id, Member.display_name, Member.language, Member.contact_channel)
         .where(
             Member.community_id == community_id,
             col(Member.consent_at).is_not(None),
@@ -138,6 +170,10 @@ def _readers(session: Session, community_id: int) -> Sequence[Member]:
         )
         .order_by(col(Member.id))
     ).all()
+    return [
+        Reader(member_id or 0, name, language, channel)
+        for member_id, name, language, channel in rows
+    ]
 
 
 def plan_digests(
@@ -160,11 +196,11 @@ def plan_digests(
     done = digested_members(session=session, community_id=community_id, week=week)
     wanted = set(only) if only is not None else None
     for member in _readers(session, community_id):
-        member_id = member.id or 0
+        member_id = member.id
         if (wanted is not None and member_id not in wanted) or (skip_done and member_id in done):
             continue
         identities = chats.get(member_id, [])
-        identity = digest_identity(member, identities)
+        identity = digest_identity(member.contact_channel, identities)
         if identity is None:
             continue
         since, seen = last.get(member_id, (now - FIRST_DIGEST_LOOKBACK, frozenset()))
@@ -209,7 +245,7 @@ async def send_digests(env: JobEnv, community_id: int, fire_time: datetime) -> i
         if community is None:
             return 0
         for plan in plan_digests(session, community, fire_time):
-            member_id = plan.member.id or 0
+            member_id = plan.member.id
             added = record_digest(
                 session=session,
                 community_id=community_id,

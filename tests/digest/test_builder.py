@@ -13,7 +13,7 @@ from handlers.digest import (
     render,
     select_for,
 )
-from storage.models import ChannelIdentity, Community, Member
+from storage.models import ChannelIdentity, Community
 
 NOW = datetime(2026, 12, 11, 2, 0, tzinfo=UTC)
 COMMUNITY = Community(name="KBA 13 Ulu", invite_code="KBA13", created_at=NOW)
@@ -100,11 +100,11 @@ def test_the_digest_chat_is_the_chosen_app_else_telegram() -> None:
         return ChannelIdentity(channel=channel, address="x", created_at=NOW)
 
     both = [chat("whatsapp"), chat("telegram")]
-    member = Member(community_id=1, display_name="Siti", created_at=NOW, updated_at=NOW)
-    assert digest_identity(member, both) is both[1]  # Telegram is free
-    member.contact_channel = "whatsapp"
-    assert digest_identity(member, both) is both[0]  # unless they chose WhatsApp
+    assert digest_identity(None, both) is both[1]  # Telegram is free
+    assert digest_identity("telegram", both) is both[1]
+    assert digest_identity("whatsapp", both) is both[0]  # unless they chose WhatsApp
     both[0].unreachable_at = NOW
-    assert digest_identity(member, both) is both[1]
+    assert digest_identity("whatsapp", both) is both[1]
+    assert digest_identity("whatsapp", both[:1]) is None
     assert length_limit(both) == 4096
     assert length_limit([chat("whatsapp"), chat("telegram")]) == 1600
