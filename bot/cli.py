@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from bot.settings import Settings
 from handlers.clock import Clock, ManualClock, OffsetClock
@@ -32,7 +33,7 @@ from storage.db import (
     transaction,
     upgrade,
 )
-from storage.models import Role
+from storage.models import Community, Member, Role
 
 __all__ = ["main"]
 
@@ -85,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     prom.add_argument("name", help="phone number, Telegram @username or id, local name, or name")
     prom.add_argument("--community", required=True, help="the community's invite code")
     prom.add_argument("--role", default="coordinator", choices=[r.value for r in Role])
+
+    digest = sub.add_parser("digest", help="the weekly digest")
+    dsub = digest.add_subparsers(dest="action", required=True)
+    preview = with_db(dsub.add_parser("preview", help="print the digest as it would go out now"))
+    preview.add_argument("community", help="the community's invite code")
+    preview.add_argument("--member", help="phone number, Telegram @username or id, or name")
     return parser
 
 
@@ -178,6 +185,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None 
         return _db(args, settings)
     if args.command == "community":
         return _community(args, settings)
+    if args.command == "digest":
+        return _digest_preview(args, settings, clock)
     return _member(args, settings)
 
 
@@ -283,8 +292,6 @@ def _community(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             from sqlmodel import select
 
-            from storage.models import Community
-
             for c in session.exec(select(Community)).all():
                 print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
             return 0
@@ -335,23 +342,75 @@ def _member(args: argparse.Namespace, settings: Settings) -> int:
         if community is None:
             print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
             return 2
-        found = find_members(
-            session=session,
-            community_id=community.id or 0,
-            name=args.name,
-            phone=to_e164(args.name),
-        )
-        if len(found) != 1:
-            problem = "no member" if not found else f"{len(found)} members"
-            print(
-                f"guyub: {problem} matching {args.name!r} in {community.name}; members "
-                "must join first (GABUNG), then use a phone number or @username",
-                file=sys.stderr,
-            )
+        member = _one_member(session, community, args.name)
+        if member is None:
             return 2
-        promote(member=found[0], role=Role(args.role), now=core.clock.now())
-        session.add(found[0])
-        print(f"{found[0].display_name} is now {args.role} of {community.name}")
+        promote(member=member, role=Role(args.role), now=core.clock.now())
+        session.add(member)
+        print(f"{member.display_name} is now {args.role} of {community.name}")
+    return 0
+
+
+def _one_member(session: Session, community: Community, name: str) -> Member | None:
+    """The one member `name` means (phone, @username, local name, name); None after saying
+    why on stderr."""
+    found = find_members(
+        session=session, community_id=community.id or 0, name=name, phone=to_e164(name)
+    )
+    if len(found) == 1:
+        return found[0]
+    problem = "no member" if not found else f"{len(found)} members"
+    print(
+        f"guyub: {problem} matching {name!r} in {community.name}; members "
+        "must join first (GABUNG), then use a phone number or @username",
+        file=sys.stderr,
+    )
+    return None
+
+
+def _digest_preview(args: argparse.Namespace, settings: Settings, clock: Clock | None) -> int:
+    """`guyub digest preview KBA13 [--member Siti]`: the digest as it would go out now, for
+    one member or (without --member) counted for everyone with the first one shown. Nothing
+    is queued or recorded: the session is never committed."""
+    from bot.app import build_core
+    from jobs.digest import load_edition, plan_digests
+
+    with closing(build_core(settings, clock)) as core, core.open_session() as session:
+        community = get_community_by_invite(session=session, invite_code=args.community)
+        if community is None:
+            print(f"guyub: no community with invite code {args.community}", file=sys.stderr)
+            return 2
+        now = core.clock.now()
+        only = None
+        if args.member:
+            member = _one_member(session, community, args.member)
+            if member is None:
+                return 2
+            only = [member.id or 0]
+        edition = load_edition(session, community, now)
+        plans = list(
+            plan_digests(session, community, now, edition=edition, only=only, skip_done=False)
+        )
+        if args.member and not plans:
+            print(f"no digest for {args.member} now: nothing new, opted out or no chat app")
+            return 0
+        channels: dict[str, int] = {}
+        for plan in plans:
+            channels[plan.identity.channel] = channels.get(plan.identity.channel, 0) + 1
+        if not args.member:
+            counted = ", ".join(f"{n} on {c}" for c, n in sorted(channels.items())) or "none"
+            print(f"{community.name}: {len(plans)} digests would go out now ({counted})")
+        if plans:
+            plan = plans[0]
+            teaser = " (outside the WhatsApp window: this teaser, the digest after a reply)"
+            print(
+                f"--- to {plan.member.display_name} on {plan.identity.channel}"
+                f"{teaser if plan.teaser else ''} ---"
+            )
+            if plan.teaser:
+                print(plan.message.text)
+                print("---")
+            print(plan.full.text)
     return 0
 
 

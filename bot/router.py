@@ -117,7 +117,7 @@ class Router:
                     return []
                 ctx = self._context(session, msg)
                 before = (ctx.state.flow, ctx.state.step)  # converse: for sticky buttons
-                replies = list(await self._dispatch(msg, ctx))
+                replies = await self._answer(msg, ctx)
                 self._remember_buttons(ctx, msg, replies, before)
                 queued = self._enqueue_notices(ctx, msg)
                 self._enqueue_replies(
@@ -227,6 +227,18 @@ class Router:
             community=community,
             lang=_language(identity, member, msg),
         )
+
+    async def _answer(self, msg: Incoming, ctx: Context) -> list[Reply]:
+        """The interceptors' replies first (registry.intercept), then the routed answer."""
+        first: list[Reply] = []
+        if not msg.is_group:
+            for intercept in self.registry.interceptors:
+                got = await intercept(msg, ctx)
+                if got is not None:
+                    first.extend(got.replies)
+                    if got.done:
+                        return first
+        return [*first, *await self._dispatch(msg, ctx)]
 
     async def _dispatch(self, msg: Incoming, ctx: Context) -> Sequence[Reply]:
         text = msg.text.strip()

@@ -23,6 +23,7 @@ FEATURES = (
     "handlers.promotion.share",
     "handlers.promotion.buddies",
     "handlers.promotion.reputation",
+    "handlers.digest",
     "handlers.events.create",
     "handlers.events.rsvp",
     "handlers.events.manage",

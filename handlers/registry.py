@@ -11,13 +11,25 @@ from handlers.context import Context
 from handlers.messages import Incoming, Reply
 from storage.models import Role
 
-__all__ = ["REGISTRY", "Command", "Handler", "Registry"]
+__all__ = ["REGISTRY", "Command", "Handler", "Interception", "Registry"]
 
 Handler = Callable[[Incoming, Context, str], Awaitable[Sequence[Reply]]]
 """A command handler: (message, context, the text after the command) -> replies."""
 
 FlowHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply]]]
 FallbackHandler = Callable[[Incoming, Context], Awaitable[Sequence[Reply] | None]]
+
+
+@dataclass(frozen=True)
+class Interception:
+    """What an interceptor says before a private message is routed: replies that come
+    first, and whether they answer the message entirely (`done`: nothing else sees it)."""
+
+    replies: tuple[Reply, ...]
+    done: bool = False
+
+
+InterceptHandler = Callable[[Incoming, Context], Awaitable[Interception | None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +53,9 @@ class Registry:
     commands: list[Command] = field(default_factory=list)
     flows: dict[str, FlowHandler] = field(default_factory=dict)
     fallbacks: list[tuple[int, FallbackHandler]] = field(default_factory=list)
+    interceptors: list[InterceptHandler] = field(default_factory=list)
+    """Run on every private message before commands and flows (the full weekly digest owed
+    after a WhatsApp template teaser comes with the member's next message)."""
     step_words: dict[tuple[str, str], frozenset[str] | None] = field(default_factory=dict)
     """(flow, step) -> the first words that step reads itself (`JUAL` on the product review
     card), or None for a free-text step (a product name, a reason). See `reads_bare_command`."""
@@ -108,6 +123,12 @@ class Registry:
             return handler
 
         return register
+
+    def intercept(self, handler: InterceptHandler) -> InterceptHandler:
+        """Register an interceptor (decorator); it must be cheap, it sees every message."""
+        if handler not in self.interceptors:
+            self.interceptors.append(handler)
+        return handler
 
     def reads_bare_command(self, flow: str | None, step: str | None, text: str) -> bool:
         """Whether a bare (slash-less) command word starting `text` counts as a command.

@@ -7,6 +7,7 @@ JOB_MODULES: tuple[str, ...] = (
     "jobs.recommendation_notices",
     "jobs.buddies",
     "jobs.event_reminders",
+    "jobs.digest",
 )
 
 for _name in JOB_MODULES:

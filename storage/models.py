@@ -15,6 +15,7 @@ __all__ = [
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "Digest",
     "Event",
     "EventOccurrence",
     "Exposure",
@@ -79,6 +80,9 @@ class Community(SQLModel, table=True):
     # promo buddies are paired weekly at this local time (weekday 0 = Monday)
     buddy_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     buddy_time: str = Field(default="08:00", sa_column_kwargs={"server_default": "08:00"})
+    # the weekly digest goes out at this local time (weekday 4 = Friday)
+    digest_weekday: int = Field(default=4, sa_column_kwargs={"server_default": "4"})
+    digest_time: str = Field(default="09:00", sa_column_kwargs={"server_default": "09:00"})
     # event reminders unless an event sets its own (Event.reminder_offsets): "-1d@18:00" is
     # the day before at 18:00 local time, "-2h" two hours before the start
     event_reminders: list[str] = Field(
@@ -501,3 +505,27 @@ class Consignment(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     carried_at: datetime | None = _utc()
     reported_at: datetime | None = _utc()
+
+
+class Digest(SQLModel, table=True):
+    """One member's weekly digest: what it showed, so the next one knows what is new.
+
+    One row per member and ISO week (the outbox key `digest:{week}:{member_id}` matches).
+    `pending` holds the full digest while a WhatsApp member outside the 24-hour window has
+    only had the template teaser; their next message brings it (`followed_at`).
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    member_id: int = _fk("member.id")
+    week: str  # ISO week in the community's zone: 2027-W02
+    product_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    event_keys: list[str] = Field(default_factory=list, sa_type=JSON)  # "3:202701100100"
+    channel: str | None = None  # the channel it was written for
+    pending: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    followed_at: datetime | None = _utc()
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)

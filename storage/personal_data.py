@@ -27,6 +27,7 @@ from storage.models import (
     ChannelIdentity,
     Consignment,
     ConversationState,
+    Digest,
     Event,
     Exposure,
     InboxMessage,
@@ -333,6 +334,13 @@ RULES: tuple[Rule, ...] = (
         by_member(Exposure.member_id),
         Anonymise({"member_id": None}),
         export=("product_id", "kind", "at"),
+    ),
+    Rule(
+        "weekly_digests",
+        Digest,
+        by_member(Digest.member_id),
+        Delete(),
+        export=("week", "product_ids", "event_keys", "channel", "created_at"),
     ),
     # events: the community's event stays when its coordinator goes; answers are theirs
     Rule(

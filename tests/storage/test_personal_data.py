@@ -19,6 +19,7 @@ from storage.models import (
     ChannelIdentity,
     Consignment,
     ConversationState,
+    Digest,
     Event,
     Exposure,
     ExposureKind,
@@ -294,6 +295,15 @@ def add_promotion(
             kind=ExposureKind.SHARE,
             member_id=member_id,
             at=NOW,
+        )
+    )
+    session.add(
+        Digest(
+            community_id=community_id,
+            member_id=member_id,
+            week="2026-W49",
+            product_ids=[product.id or 0],
+            created_at=NOW,
         )
     )
 
