@@ -68,7 +68,12 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     options = Options(public_base_url=settings.public_base_url, media_dir=settings.media_dir)
     senders: dict[str, Sender] = {}
-    worker = DeliveryWorker(open_session=open_session, senders=senders, clock=clock)
+    worker = DeliveryWorker(
+        open_session=open_session,
+        senders=senders,
+        clock=clock,
+        name=settings.delivery_worker_name,
+    )
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
 
     async def deliver_replies(inbox_id: int) -> DeliveryReport:

@@ -55,6 +55,7 @@ STUCK_AFTER = timedelta(minutes=10)  # the lease of a claim
 NO_SENDER_DELAY = timedelta(minutes=5)
 NEEDS_TEMPLATE_CODE = "63016"  # WhatsApp: outside the 24-hour window
 FEEDERS = 2  # batches in hand per channel: one being sent, the next one ready
+NOT_READY_WAIT = 0.2  # seconds between looks at a channel that is still starting
 
 
 def worker_name() -> str:
@@ -226,6 +227,7 @@ async def deliver_due(
     worker: str | None = None,
     pools: Mapping[str, asyncio.Semaphore] | None = None,
     rng: random.Random | None = None,
+    threaded: bool = False,
 ) -> DeliveryReport:
     """Send every due outbox row once (up to `batch`), replies first.
 
@@ -234,29 +236,36 @@ async def deliver_due(
     address go out one after another, in order; different addresses concurrently, at most
     as many per channel at once as its pool in `pools` allows. Senders apply the rate
     limits; outcomes are committed as they come, several in one transaction when many do.
+    `threaded`: database work in a worker thread, so it never holds up the event loop (and
+    with it the timing of sends already allowed through the rate limits).
     """
     report = DeliveryReport()
-    with transaction(open_session) as session:
-        now = clock.now()
-        if inbox_id is None:
-            release_stuck(session=session, older_than=STUCK_AFTER, now=now)
-        claimed = claim_due(
-            session=session,
-            now=now,
-            limit=batch,
-            inbox_id=inbox_id,
-            lane=lane,
-            channel=channel,
-            worker=worker,
-        )
-        report.claimed = len(claimed)
-        plans = _plan_rows(session, claimed, senders) if claimed else []
+
+    def claim() -> list[_Planned]:
+        with transaction(open_session) as session:
+            now = clock.now()
+            if inbox_id is None:
+                release_stuck(session=session, older_than=STUCK_AFTER, now=now)
+            claimed = claim_due(
+                session=session,
+                now=now,
+                limit=batch,
+                inbox_id=inbox_id,
+                lane=lane,
+                channel=channel,
+                worker=worker,
+            )
+            report.claimed = len(claimed)
+            return _plan_rows(session, claimed, senders) if claimed else []
+
+    # in a thread: the sends of other batches in flight go on meanwhile, on time
+    plans = await asyncio.to_thread(claim) if threaded else claim()
     skipped = [plan for plan in plans if plan.skip_reason]
     if skipped:
         with transaction(open_session) as session:
             for plan in skipped:
                 _record_skip(session, plan, clock.now(), report)
-    recorder = _Recorder(open_session, clock, report, rng)
+    recorder = _Recorder(open_session, clock, report, rng, threaded)
 
     async def send_in_order(queue: list[_Planned]) -> None:
         SEND_PRIORITY.set(queue[0].lane)  # this task's sends wait at the limiters by lane
@@ -323,8 +332,10 @@ class _Recorder:
         clock: Clock,
         report: DeliveryReport,
         rng: random.Random | None,
+        threaded: bool = False,
     ) -> None:
         self.open_session, self.clock, self.report, self.rng = open_session, clock, report, rng
+        self.threaded = threaded
         self._waiting: list[tuple[_Planned, SendResult | Exception]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -335,11 +346,15 @@ class _Recorder:
 
     async def _commit_soon(self) -> None:
         await asyncio.sleep(0)  # let the sends finishing in this same turn join in
-        self._commit()
-
-    def _commit(self) -> None:
         while self._waiting:
             waiting, self._waiting = self._waiting, []
+            if self.threaded:
+                await asyncio.to_thread(self._commit, waiting)
+            else:
+                self._commit(waiting)
+
+    def _commit(self, waiting: list[tuple[_Planned, SendResult | Exception]]) -> None:
+        if waiting:
             with transaction(self.open_session) as session:
                 now = self.clock.now()
                 for plan, outcome in waiting:
@@ -357,7 +372,8 @@ class _Recorder:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self._commit()
+        waiting, self._waiting = self._waiting, []
+        self._commit(waiting)
 
 
 def _record(
@@ -582,6 +598,9 @@ class DeliveryWorker:
         size = 200 if pool is None else max(20, min(500, 2 * self.in_flight(channel)))
         while not self._stopping:
             seen = self._kicks
+            if not getattr(self.senders.get(channel), "ready", True):
+                await self._wait_for_kick(seen, NOT_READY_WAIT)  # the channel is starting
+                continue
             pools = {name: self._pool(name) for name in self.senders}
             try:
                 report = await deliver_due(
@@ -593,6 +612,7 @@ class DeliveryWorker:
                     worker=self.name,
                     pools=pools,
                     rng=self.rng,
+                    threaded=True,
                 )
                 if report.claimed:
                     continue

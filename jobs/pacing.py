@@ -19,6 +19,10 @@ from handlers.clock import Clock
 
 __all__ = ["SEND_PRIORITY", "SlidingWindow"]
 
+MOST_IN_FLIGHT = 64
+"""Per channel: 640 messages/s at a 100 ms round trip. More only costs CPU: the HTTP
+clients' connection pools (httpcore, aiohttp) scan every connection for every request."""
+
 SEND_PRIORITY: ContextVar[int] = ContextVar("send_priority", default=0)
 """The lane of the message being sent (0 = reply): lower goes first at every limiter."""
 
@@ -40,12 +44,26 @@ class SlidingWindow:
     """At most `limit` acquisitions in any `period` (stretched by `margin`, a fraction, to
     absorb the jitter between our clock and the time a request reaches the platform)."""
 
-    def __init__(self, limit: float, period: float, *, clock: Clock, margin: float = 0.0) -> None:
+    def __init__(
+        self,
+        limit: float,
+        period: float,
+        *,
+        clock: Clock,
+        margin: float = 0.0,
+        smooth: bool = False,
+    ) -> None:
         if limit < 1:  # 0.5 a second is one every two seconds
             period, limit = period / max(limit, 1e-9), 1
         self.limit = int(limit)
         self.period = period
         self.span = period * (1 + margin)
+        # smooth: also paced evenly (one window's share apart, bursts of a tenth of a
+        # window allowed so a late wake-up catches up), so no whole window's worth goes at
+        # once: a burst's requests reach the platform spread out, the next burst's early
+        self.gap = self.span / self.limit if smooth else 0.0
+        self.tolerance = self.span / 10 if smooth else 0.0
+        self._due = 0.0  # smooth: the theoretical time of the next send
         self.clock = clock
         self._times: deque[float] = deque(maxlen=self.limit)
         self._paused_until = 0.0
@@ -68,6 +86,8 @@ class SlidingWindow:
     def _wait(self, now: float) -> float:
         """Seconds until one more acquisition fits (0: now)."""
         free = self._times[0] + self.span if len(self._times) >= self.limit else now
+        if self.gap:
+            free = max(free, self._due - self.tolerance)
         return max(free - now, self._paused_until - now, 0.0)
 
     def in_window(self) -> int:
@@ -85,6 +105,8 @@ class SlidingWindow:
 
     def _take(self, now: float) -> None:
         self._times.append(now)
+        if self.gap:
+            self._due = max(self._due, now) + self.gap
 
     async def acquire(self, priority: int | None = None) -> float:
         """Wait (on the clock) until one more fits, take it, and return when (timestamp).
@@ -143,5 +165,5 @@ class SlidingWindow:
 
 def in_flight_for(rate_per_second: float, latency: float = 0.25) -> int:
     """How many sends to keep in flight so a `latency`-second round trip does not cut the
-    rate: rate x latency, with room for slow answers, at least 4 and at most 512."""
-    return max(4, min(512, math.ceil(rate_per_second * latency * 2)))
+    rate: rate x latency, with room for slow answers; at least 4, at most MOST_IN_FLIGHT."""
+    return max(4, min(MOST_IN_FLIGHT, math.ceil(rate_per_second * latency * 2)))

@@ -15,11 +15,18 @@ it go, and not always equally late."""
 
 
 class RateLimit(SlidingWindow):
-    """At most `max_rate` acquisitions in any `time_period` seconds."""
+    """At most `max_rate` acquisitions in any `time_period` seconds; `smooth`: evenly spaced
+    (a platform-wide rate), else in bursts of up to `max_rate` (a group's 20 a minute)."""
 
     def __init__(
-        self, max_rate: float, time_period: float, *, clock: Clock, margin: float = MARGIN
+        self,
+        max_rate: float,
+        time_period: float,
+        *,
+        clock: Clock,
+        margin: float = MARGIN,
+        smooth: bool = False,
     ) -> None:
-        super().__init__(max_rate, time_period, clock=clock, margin=margin)
+        super().__init__(max_rate, time_period, clock=clock, margin=margin, smooth=smooth)
         self.max_rate = max_rate
         self.time_period = time_period

@@ -72,7 +72,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         clock: Clock | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
-        self.overall = RateLimit(overall_per_second, 1, clock=self.clock)
+        self.overall = RateLimit(overall_per_second, 1, clock=self.clock, smooth=True)
         self.private_rate = (private_per_second, 1.0)
         self.group_rate = (group_per_minute, 60.0)
         self.max_retries = max_retries
@@ -80,6 +80,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._chats: dict[str, RateLimit] = {}
         self._paused_until: dict[str, float] = {}  # clock timestamps
         self._floods: dict[str, float] = {}  # chat -> when its last 429 came
+        self._prune_at = KEEP_LIMITERS
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -89,10 +90,11 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
     def _limiter(self, chat: str) -> RateLimit:
         if chat not in self._chats:
-            if len(self._chats) > KEEP_LIMITERS:
+            if len(self._chats) >= self._prune_at:  # amortised: a broadcast meets 1,000s
                 for key, idle in list(self._chats.items()):
-                    if idle.has_capacity(idle.max_rate):
+                    if idle.has_capacity(idle.max_rate) and not idle.turn.locked():
                         del self._chats[key]
+                self._prune_at = max(KEEP_LIMITERS, 2 * len(self._chats))
             rate, period = self.group_rate if _is_group(chat) else self.private_rate
             self._chats[chat] = RateLimit(rate, period, clock=self.clock)
         return self._chats[chat]

@@ -32,6 +32,7 @@ __all__ = ["TelegramSender", "is_unreachable"]
 log = logging.getLogger(__name__)
 
 ALBUM_LIMIT = 10
+NOT_RUNNING_RETRY = 5.0  # seconds: the channel is starting or stopping, not failing
 EMPTY_TEXT = "⬇️"  # a keyboard needs a message to hang on
 GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -69,7 +70,7 @@ class TelegramSender:
     async def send(self, outbound: Outbound) -> SendResult:
         """Send one outbox message; Telegram's answers become RetryLater/PermanentFailure."""
         if not self.ready:
-            raise RetryLater("telegram channel is not running")
+            raise RetryLater("telegram channel is not running", retry_after=NOT_RUNNING_RETRY)
         # A reply's 429 is waited out for that chat by the rate limiter (someone is
         # waiting; other chats go on); anything else comes back as RetryLater at once.
         attempts = None if outbound.kind == "reply" else 1

@@ -30,6 +30,7 @@ BUSINESS_KINDS = ("notice", "digest", "broadcast", "reminder")
 OUTSIDE_WINDOW = 63016
 RATE_CODES = {20429, 63018}  # the sender's rate: every send from it waits
 RETRY_CODES = {*RATE_CODES, 20003}  # auth: an operator can fix it, so wait
+NOT_RUNNING_RETRY = 5.0  # seconds: the channel is starting or stopping, not failing
 DEFAULT_RETRY_AFTER = 1.0  # a 429 without Retry-After: wait a second
 UNREACHABLE = {
     21211: "invalid number",
@@ -79,7 +80,7 @@ class WhatsAppSender:
         self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
         # at most this many in any sliding second
         self.rate_per_second = max(settings.whatsapp_rate_per_second, 0.001)
-        self.limiter = RateLimit(self.rate_per_second, 1, clock=clock)
+        self.limiter = RateLimit(self.rate_per_second, 1, clock=clock, smooth=True)
         self.later_part_delays: Sequence[float] = LATER_PART_DELAYS
         self._connection: TwilioConnection | None = None
         self._closed = False  # after close(): no new HTTP session until open()
@@ -87,7 +88,7 @@ class WhatsAppSender:
 
     def _twilio(self) -> TwilioConnection:
         if self._closed:  # a send after the channel stopped would leak a new session
-            raise RetryLater("whatsapp channel is not running")
+            raise RetryLater("whatsapp channel is not running", retry_after=NOT_RUNNING_RETRY)
         if self._connection is None:  # first use, necessarily inside the running loop
             token = self.settings.twilio_auth_token
             self._connection = connect_twilio(
