@@ -92,5 +92,10 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
+        except aiohttp.ClientConnectorError as error:  # one short line for the operator
+            where = f"{error.host}:{error.port}"
+            raise NetworkError(
+                f"aiohttp.{type(error).__name__}: cannot connect to {where}"
+            ) from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
