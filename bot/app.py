@@ -72,7 +72,12 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
         whatsapp_number=settings.whatsapp_number,
     )
     senders: dict[str, Sender] = {}
-    worker = DeliveryWorker(open_session=open_session, senders=senders, clock=clock)
+    worker = DeliveryWorker(
+        open_session=open_session,
+        senders=senders,
+        clock=clock,
+        name=settings.delivery_worker_name,
+    )
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
 
     async def deliver_replies(inbox_id: int) -> DeliveryReport:

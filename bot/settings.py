@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_rate_per_second: float = 30.0
+    telegram_paid_broadcast: bool = False
 
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     twilio_media_hosts: str = "api.twilio.com,*.twiliocdn.com"
     whatsapp_rate_per_second: float = 80.0
+    delivery_worker_name: str | None = None
     whatsapp_template_notice: str | None = None
     whatsapp_template_digest: str | None = None
     whatsapp_template_broadcast: str | None = None

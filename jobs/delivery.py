@@ -1,22 +1,31 @@
-"""The delivery worker: drains the outbox through the channels' senders.
+"""The delivery engine: drains the outbox through the channels' senders.
 
 Opt-out and reachability are checked here, at send time, not when an audience was built.
+Each channel has its own feeders claiming small batches of the rows routed to it, and a
+pool of sends in flight sized from its rate (so a slow round trip does not cut the rate);
+the sender's limiter keeps every sliding window under the platform's limit. A claim is a
+lease (claimed_by, updated_at): a crash leaves rows `sending`, and they are taken back
+when their worker starts again, or by anyone once the lease is over.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+import os
+import random
+import socket
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from handlers.buttons import gather_notice
 from handlers.clock import Clock
 from handlers.messages import payload_to_reply
+from jobs.pacing import SEND_PRIORITY, in_flight_for
 from jobs.sending import Outbound, PermanentFailure, RetryLater, Sender, SendResult
-from storage.communities import find_identity, identities_of
+from storage.communities import find_identity
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
 from storage.models import (
@@ -27,15 +36,31 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent, release_stuck
+from storage.outbox import (
+    UNROUTED,
+    claim_due,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    next_due,
+    release_stuck,
+)
 
-__all__ = ["DeliveryReport", "DeliveryWorker", "deliver_due"]
+__all__ = ["DeliveryReport", "DeliveryWorker", "backoff", "deliver_due", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-STUCK_AFTER = timedelta(minutes=10)
+STUCK_AFTER = timedelta(minutes=10)  # the lease of a claim
 NO_SENDER_DELAY = timedelta(minutes=5)
+NEEDS_TEMPLATE_CODE = "63016"  # WhatsApp: outside the 24-hour window
+FEEDERS = 2  # batches in hand per channel: one being sent, the next one ready
+NOT_READY_WAIT = 0.2  # seconds between looks at a channel that is still starting
+
+
+def worker_name() -> str:
+    """This process's default worker name: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -51,6 +76,8 @@ class DeliveryReport:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    claimed: int = 0  # rows claimed by this drain (0: nothing was due)
+
 
 @dataclass
 class _Planned:
@@ -60,18 +87,23 @@ class _Planned:
     outbound: Outbound | None
     skip_reason: str | None = None
     alternatives: int = 0  # other usable apps of the same member, if this one fails
+    lane: int = OutboxLane.NOTICE
 
 
 REPLY_MAX_ATTEMPTS = 10  # a reply outlives a Twilio or Telegram outage of about 40 minutes
 
 
-def backoff(attempts: int, lane: int = OutboxLane.NOTICE) -> timedelta:
+def backoff(
+    attempts: int, lane: int = OutboxLane.NOTICE, rng: random.Random | None = None
+) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at one hour; replies start at 5 s (someone is waiting).
 
-    Deterministic, so tests can predict it.
+    With `rng`, a random share of the upper half is taken off (jitter: rows that failed
+    together do not all come back in the same second); never more than without it.
     """
     first = 5 if lane == OutboxLane.REPLY else 30
-    return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), 3600))
+    seconds = min(first * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=seconds * (1 - rng.random() / 2) if rng else seconds)
 
 
 def _max_attempts(row: OutboxMessage) -> int:
@@ -132,7 +164,8 @@ def _plan(
         # live database): leave it for the process that does
         reason = "no_sender" if reachable else "unreachable"
         return _Planned(row.id or 0, None, None, None, reason)
-    identity = usable[0]  # the app they used most recently
+    # the channel the row was routed to (their choice), else the app they used last
+    identity = next((i for i in usable if i.channel == row.channel), usable[0])
     outbound = Outbound(
         identity.address, reply, row.kind, member.language, identity.last_inbound_at, str(row.id)
     )
@@ -150,16 +183,36 @@ async def _send(plan: _Planned, senders: Mapping[str, Sender]) -> SendResult | E
         return RetryLater(f"unexpected: {error!r}")
 
 
-def _plan_row(session: Session, row: OutboxMessage, senders: Mapping[str, Sender]) -> _Planned:
-    member = session.get(Member, row.member_id) if row.member_id else None
-    if row.address is not None and row.channel is not None:
-        identity = find_identity(session=session, channel=row.channel, address=row.address)
-        return _plan_reply(row, member, identity, senders)
-    identities = list(identities_of(session=session, member_id=member.id or 0)) if member else []
-    community = (
-        session.get(Community, row.community_id) if row.chat_id and row.community_id else None
-    )
-    return _plan(row, member, identities, senders, community.language if community else "id")
+def _plan_rows(
+    session: Session, rows: Sequence[OutboxMessage], senders: Mapping[str, Sender]
+) -> list[_Planned]:
+    """Plan a claimed batch: members and their apps are read in two queries, not per row."""
+    ids = sorted({row.member_id for row in rows if row.member_id})
+    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(ids)))}
+    apps: dict[int, list[ChannelIdentity]] = {}
+    query = select(ChannelIdentity).where(col(ChannelIdentity.member_id).in_(ids))
+    for app in session.exec(query) if ids else ():
+        apps.setdefault(app.member_id or 0, []).append(app)
+    for found in apps.values():  # most recently active first, like identities_of
+        found.sort(key=lambda i: i.last_inbound_at or i.created_at, reverse=True)
+    plans = []
+    for row in rows:
+        member = members.get(row.member_id) if row.member_id else None
+        if row.address is not None and row.channel is not None:
+            identity = find_identity(session=session, channel=row.channel, address=row.address)
+            plan = _plan_reply(row, member, identity, senders)
+        else:
+            community = (
+                session.get(Community, row.community_id)
+                if row.chat_id and row.community_id
+                else None
+            )
+            identities = apps.get(member.id or 0, []) if member else []
+            language = community.language if community else "id"
+            plan = _plan(row, member, identities, senders, language)
+        plan.lane = row.lane
+        plans.append(plan)
+    return plans
 
 
 async def deliver_due(
@@ -170,74 +223,157 @@ async def deliver_due(
     batch: int = 200,
     inbox_id: int | None = None,
     lane: int | None = None,
+    channel: str | None = None,
+    worker: str | None = None,
+    pools: Mapping[str, asyncio.Semaphore] | None = None,
+    rng: random.Random | None = None,
+    threaded: bool = False,
 ) -> DeliveryReport:
-    """Send every due outbox row once, replies first; senders apply their own rate limits.
+    """Send every due outbox row once (up to `batch`), replies first.
 
-    `inbox_id` sends only the replies to that message (right after it was handled).
-    Rows for one address go out one after another, in order; different addresses
-    concurrently.
+    `inbox_id` sends only the replies to that message (right after it was handled);
+    `channel` only rows routed to that channel (UNROUTED: to none yet). Rows for one
+    address go out one after another, in order; different addresses concurrently, at most
+    as many per channel at once as its pool in `pools` allows. Senders apply the rate
+    limits; outcomes are committed as they come, several in one transaction when many do.
+    `threaded`: database work in a worker thread, so it never holds up the event loop (and
+    with it the timing of sends already allowed through the rate limits).
     """
     report = DeliveryReport()
-    with transaction(open_session) as session:
-        now = clock.now()
-        if inbox_id is None:
-            release_stuck(session=session, older_than=STUCK_AFTER, now=now)
-        claimed = claim_due(session=session, now=now, limit=batch, inbox_id=inbox_id, lane=lane)
-        plans = [_plan_row(session, row, senders) for row in claimed]
-    with transaction(open_session) as session:
-        now = clock.now()
-        for plan in plans if any(plan.skip_reason for plan in plans) else []:
-            skipped = session.get(OutboxMessage, plan.row_id)
-            if skipped is None or plan.skip_reason is None:
-                continue
-            row = skipped
-            if plan.skip_reason == "no_sender":
-                row.attempts -= 1
-                mark_retry(
-                    session=session,
-                    row=row,
-                    error="no sender for this channel here",
-                    retry_at=now + NO_SENDER_DELAY,
-                    now=now,
-                    max_attempts=MAX_ATTEMPTS,
-                )
-                report.add("deferred")
-                continue
-            mark_failed(
-                session=session,
-                row=row,
-                status=OutboxStatus.SKIPPED,
-                error=plan.skip_reason,
-                error_code=None,
-                now=now,
-            )
-            report.add("skipped")
 
-    async def send_and_record(plan: _Planned) -> None:
-        outcome = await _send(plan, senders)
-        # each outcome is committed as soon as it is known, so a status callback that
-        # arrives right after the send finds the provider's id already stored
+    def claim() -> list[_Planned]:
         with transaction(open_session) as session:
-            if isinstance(outcome, SendResult) and _sent(outcome):  # usual: row not loaded
-                if _record_sent(session, plan, outcome, clock.now()):  # False: erased meanwhile
-                    report.add("sent")
-                return
-            row = session.get(OutboxMessage, plan.row_id)
-            if row is not None:  # None: erased meanwhile
-                report.add(_record(session, row, plan, outcome, clock.now()))
+            now = clock.now()
+            if inbox_id is None:
+                release_stuck(session=session, older_than=STUCK_AFTER, now=now)
+            claimed = claim_due(
+                session=session,
+                now=now,
+                limit=batch,
+                inbox_id=inbox_id,
+                lane=lane,
+                channel=channel,
+                worker=worker,
+            )
+            report.claimed = len(claimed)
+            return _plan_rows(session, claimed, senders) if claimed else []
+
+    # in a thread: the sends of other batches in flight go on meanwhile, on time
+    plans = await asyncio.to_thread(claim) if threaded else claim()
+    skipped = [plan for plan in plans if plan.skip_reason]
+    if skipped:
+        with transaction(open_session) as session:
+            for plan in skipped:
+                _record_skip(session, plan, clock.now(), report)
+    recorder = _Recorder(open_session, clock, report, rng, threaded)
 
     async def send_in_order(queue: list[_Planned]) -> None:
+        SEND_PRIORITY.set(queue[0].lane)  # this task's sends wait at the limiters by lane
         for plan in queue:
-            await send_and_record(plan)
+            pool = pools.get(plan.channel or "") if pools else None
+            if pool is None:
+                outcome = await _send(plan, senders)
+            else:
+                async with pool:
+                    outcome = await _send(plan, senders)
+            recorder.add(plan, outcome)
 
     queues: dict[tuple[str | None, str], list[_Planned]] = {}
     for plan in plans:
         if plan.outbound is not None:
             queues.setdefault((plan.channel, plan.outbound.address), []).append(plan)
-    await asyncio.gather(*(send_in_order(queue) for queue in queues.values()))
+    try:
+        await asyncio.gather(*(send_in_order(queue) for queue in queues.values()))
+    finally:
+        await recorder.flush()
     if report.total:
-        log.info("delivery: %s", report.counts)
+        log.debug("delivery: %s", report.counts)
     return report
+
+
+def _record_skip(session: Session, plan: _Planned, now: datetime, report: DeliveryReport) -> None:
+    """A row that is not sent: deferred (no sender here) or skipped with its reason."""
+    row = session.get(OutboxMessage, plan.row_id)
+    if row is None or plan.skip_reason is None:
+        return
+    if plan.skip_reason == "no_sender":
+        row.attempts -= 1
+        mark_retry(
+            session=session,
+            row=row,
+            error="no sender for this channel here",
+            retry_at=now + NO_SENDER_DELAY,
+            now=now,
+            max_attempts=MAX_ATTEMPTS,
+        )
+        report.add("deferred")
+        return
+    mark_failed(
+        session=session,
+        row=row,
+        status=OutboxStatus.SKIPPED,
+        error=plan.skip_reason,
+        error_code=None,
+        now=now,
+    )
+    report.add("skipped")
+
+
+class _Recorder:
+    """Commits outcomes as they come: one transaction for all that arrived meanwhile.
+
+    One commit per send would cap a SQLite outbox at a few hundred a second; batching only
+    what is already waiting adds no delay when sends are few.
+    """
+
+    def __init__(
+        self,
+        open_session: SessionFactory,
+        clock: Clock,
+        report: DeliveryReport,
+        rng: random.Random | None,
+        threaded: bool = False,
+    ) -> None:
+        self.open_session, self.clock, self.report, self.rng = open_session, clock, report, rng
+        self.threaded = threaded
+        self._waiting: list[tuple[_Planned, SendResult | Exception]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, plan: _Planned, outcome: SendResult | Exception) -> None:
+        self._waiting.append((plan, outcome))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._commit_soon())
+
+    async def _commit_soon(self) -> None:
+        await asyncio.sleep(0)  # let the sends finishing in this same turn join in
+        while self._waiting:
+            waiting, self._waiting = self._waiting, []
+            if self.threaded:
+                await asyncio.to_thread(self._commit, waiting)
+            else:
+                self._commit(waiting)
+
+    def _commit(self, waiting: list[tuple[_Planned, SendResult | Exception]]) -> None:
+        if waiting:
+            with transaction(self.open_session) as session:
+                now = self.clock.now()
+                for plan, outcome in waiting:
+                    if _sent(outcome):  # usual: the row is not loaded
+                        assert isinstance(outcome, SendResult)
+                        if _record_sent(session, plan, outcome, now):  # False: erased
+                            self.report.add("sent")
+                        continue
+                    row = session.get(OutboxMessage, plan.row_id)
+                    if row is not None:  # None: erased meanwhile
+                        self.report.add(_record(session, row, plan, outcome, now, self.rng))
+
+    async def flush(self) -> None:
+        """Commit everything recorded so far."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        waiting, self._waiting = self._waiting, []
+        self._commit(waiting)
 
 
 def _record(
@@ -246,6 +382,7 @@ def _record(
     plan: _Planned,
     outcome: SendResult | Exception,
     now: datetime,
+    rng: random.Random | None = None,
 ) -> str:
     if isinstance(outcome, SendResult):
         if outcome.status == OutboxStatus.NEEDS_TEMPLATE:
@@ -261,6 +398,17 @@ def _record(
             return "needs_template"
         _record_sent(session, plan, outcome, now)
         return "sent"
+    if isinstance(outcome, PermanentFailure) and outcome.code == NEEDS_TEMPLATE_CODE:
+        mark_failed(
+            session=session,
+            row=row,
+            status=OutboxStatus.NEEDS_TEMPLATE,
+            error=str(outcome),
+            error_code=outcome.code,
+            now=now,
+            channel=plan.channel,
+        )
+        return "needs_template"
     if isinstance(outcome, PermanentFailure):
         if outcome.unreachable and row.chat_id is not None and row.community_id is not None:
             _unlink_group(session, row.community_id, row.chat_id)
@@ -295,7 +443,7 @@ def _record(
     delay = (
         timedelta(seconds=outcome.retry_after)
         if outcome.retry_after
-        else backoff(row.attempts, row.lane)
+        else backoff(row.attempts, row.lane, rng)
     )
     mark_retry(
         session=session,
@@ -351,7 +499,12 @@ def _remember_buttons(
 
 
 class DeliveryWorker:
-    """Drains the outbox whenever kicked, and every `interval` seconds regardless."""
+    """Drains the outbox continuously: per channel, FEEDERS batches in hand at a time.
+
+    Each channel that has a sender gets its own feeders (rows routed to it), and one more
+    set serves rows not routed yet; so a slow channel never holds back a fast one. A feeder
+    with nothing due waits for a kick, the next due row, or `interval` seconds.
+    """
 
     def __init__(
         self,
@@ -361,43 +514,135 @@ class DeliveryWorker:
         clock: Clock,
         interval: float = 5.0,
         release_at_start: bool = True,
+        name: str | None = None,
+        shared_database: bool | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.open_session, self.senders, self.clock = open_session, senders, clock
         self.interval = interval
         self.release_at_start = release_at_start
-        self._wake = asyncio.Event()
+        self.name = name or worker_name()
+        # SQLite: one process per database, so at start every `sending` row is ours
+        self.shared_database = shared_database
+        self.rng = rng or random.Random()
+        self.pools: dict[str, asyncio.Semaphore] = {}
+        self._kicks = 0
+        self._kicked = asyncio.Condition()
         self._stopping = False
 
     def kick(self) -> None:
         """Ask for a drain now (after a handler queued notices)."""
-        self._wake.set()
+        self._kicks += 1
+        with contextlib.suppress(RuntimeError):  # no running loop: the next pass sees it
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._kicked:
+            self._kicked.notify_all()
+
+    def in_flight(self, channel: str) -> int:
+        """How many sends this channel keeps in flight: its rate x a slow round trip."""
+        rate = getattr(self.senders.get(channel), "rate_per_second", 30.0)
+        return in_flight_for(float(rate))
+
+    def _pool(self, channel: str) -> asyncio.Semaphore:
+        if channel not in self.pools:
+            self.pools[channel] = asyncio.Semaphore(self.in_flight(channel))
+        return self.pools[channel]
+
+    def release_own(self) -> int:
+        """Give back the rows a previous run of this worker left `sending` (it died).
+
+        On SQLite (one process per database) that is every such row; on a shared database
+        only this worker's, others' once their lease is over.
+        """
+        with transaction(self.open_session) as session:
+            shared = self.shared_database
+            if shared is None:
+                shared = session.get_bind().dialect.name != "sqlite"
+            now = self.clock.now()
+            if shared:
+                return release_stuck(
+                    session=session, older_than=STUCK_AFTER, now=now, worker=self.name
+                )
+            return release_stuck(session=session, older_than=timedelta(0), now=now)
 
     async def run(self) -> None:
-        """Loop until stop(); a failing drain is logged and retried, never fatal.
-
-        Rows a crash left `sending` go back to pending at once: this process has sent
-        nothing yet, so at-least-once beats waiting STUCK_AFTER (one process per database
-        on SQLite; on PostgreSQL with several workers, STUCK_AFTER alone applies).
-        """
+        """Loop until stop(); a failing drain is logged and retried, never fatal."""
         if self.release_at_start:
             try:
-                with transaction(self.open_session) as session:
-                    now = self.clock.now()
-                    release_stuck(session=session, older_than=timedelta(0), now=now)
+                released = self.release_own()
+                if released:
+                    log.info("delivery: %d rows left sending are queued again", released)
             except Exception:
                 log.exception("could not release rows left sending")
+        feeders: dict[str | None, list[asyncio.Task[None]]] = {}
+        try:
+            while not self._stopping:
+                for channel in [*self.senders, UNROUTED]:
+                    if channel not in feeders:
+                        feeders[channel] = [
+                            asyncio.create_task(self._feed(channel), name=f"outbox-{channel}")
+                            for _ in range(FEEDERS)
+                        ]
+                async with self._kicked:  # a new channel may be added later (rehearsals)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._kicked.wait(), timeout=self.interval)
+        finally:
+            tasks = [task for group in feeders.values() for task in group]
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _feed(self, channel: str) -> None:
+        """Claim and send this channel's due rows, batch after batch, while there are any."""
+        pool = None if channel == UNROUTED else self._pool(channel)
+        size = 200 if pool is None else max(20, min(500, 2 * self.in_flight(channel)))
         while not self._stopping:
+            seen = self._kicks
+            if not getattr(self.senders.get(channel), "ready", True):
+                await self._wait_for_kick(seen, NOT_READY_WAIT)  # the channel is starting
+                continue
+            pools = {name: self._pool(name) for name in self.senders}
             try:
-                await deliver_due(
-                    open_session=self.open_session, senders=self.senders, clock=self.clock
+                report = await deliver_due(
+                    open_session=self.open_session,
+                    senders=self.senders,
+                    clock=self.clock,
+                    batch=size,
+                    channel=channel,
+                    worker=self.name,
+                    pools=pools,
+                    rng=self.rng,
+                    threaded=True,
                 )
+                if report.claimed:
+                    continue
+                wait = self._until_due(channel)
             except Exception:
                 log.exception("delivery drain failed")
+                wait = self.interval
+            if self._kicks != seen:
+                continue
+            await self._wait_for_kick(seen, wait)
+
+    async def _wait_for_kick(self, seen: int, seconds: float) -> None:
+        """Until kicked again after `seen` kicks, stopped, or `seconds` passed."""
+
+        def kicked() -> bool:
+            return self._kicks != seen or self._stopping
+
+        async with self._kicked:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            self._wake.clear()
+                await asyncio.wait_for(self._kicked.wait_for(kicked), timeout=seconds)
+
+    def _until_due(self, channel: str) -> float:
+        """Seconds until this channel's next row is due (at most `interval`)."""
+        with self.open_session() as session:
+            due = next_due(session=session, channel=channel)
+        if due is None:
+            return self.interval
+        return min(self.interval, max((due - self.clock.now()).total_seconds(), 0.01))
 
     def stop(self) -> None:
-        """Finish the current drain, then return from run()."""
+        """Finish the current batches, then return from run()."""
         self._stopping = True
-        self._wake.set()
+        self.kick()

@@ -249,8 +249,9 @@ class OutboxMessage(SQLModel, table=True):
     error_code: str | None = None
     last_error: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)  # while `sending`: when it was claimed
     sent_at: datetime | None = _utc()
+    claimed_by: str | None = None  # the delivery worker sending it (its lease: updated_at)
 
 
 class Media(SQLModel, table=True):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
@@ -14,6 +14,7 @@ from storage.core import insert_unless_exists, run, table_of
 from storage.models import OutboxLane, OutboxMessage, OutboxStatus
 
 __all__ = [
+    "UNROUTED",
     "claim_due",
     "enqueue",
     "enqueue_reply",
@@ -24,8 +25,12 @@ __all__ = [
     "mark_retry",
     "mark_sent",
     "mark_status",
+    "next_due",
     "release_stuck",
 ]
+
+UNROUTED = "-"
+"""`claim_due(channel=UNROUTED)`: rows whose channel the worker picks when it sends them."""
 
 
 BULK_KINDS = ("digest", "broadcast")
@@ -118,25 +123,34 @@ def claim_due(
     limit: int,
     inbox_id: int | None = None,
     lane: int | None = None,
+    channel: str | None = None,
+    worker: str | None = None,
 ) -> Sequence[OutboxMessage]:
-    """Take up to `limit` due rows, replies first, and mark them `sending`.
+    """Take up to `limit` due rows, replies first, and mark them `sending` by `worker`.
 
     `inbox_id` takes only the replies to one message (sent right after it was handled);
-    `lane` only one lane. On PostgreSQL several workers may drain at once: SKIP LOCKED
-    lets each take different rows. SQLite serialises writers, which gives the same guarantee.
+    `lane` only one lane; `channel` only rows routed to that channel (UNROUTED: to none
+    yet). The claim is a lease: `updated_at` is when it was taken, and release_stuck gives
+    the row back once the lease is over. On PostgreSQL several workers may drain at once:
+    SKIP LOCKED lets each take different rows. SQLite serialises writers, which gives the
+    same guarantee.
     """
     dialect = session.get_bind().dialect.name
-    query = _claim_query(inbox_id is not None, lane is not None, dialect == "postgresql")
-    params = {"now": now, "limit": limit, "inbox_id": inbox_id, "lane": lane}
+    by_channel = None if channel is None else channel != UNROUTED
+    query = _claim_query(
+        inbox_id is not None, lane is not None, by_channel, dialect == "postgresql"
+    )
+    params = {"now": now, "limit": limit, "inbox_id": inbox_id, "lane": lane, "channel": channel}
     rows = session.exec(query, params=params).all()
     if not rows:
         return rows
     # one UPDATE for the batch (every reply passes here), the loaded rows kept in step
-    run(session, CLAIM, {"ids": [row.id for row in rows], "now": now})
+    run(session, CLAIM, {"ids": [row.id for row in rows], "now": now, "worker": worker})
     for row in rows:
         set_committed_value(row, "status", OutboxStatus.SENDING)
         set_committed_value(row, "attempts", row.attempts + 1)
         set_committed_value(row, "updated_at", now)
+        set_committed_value(row, "claimed_by", worker)
     return rows
 
 
@@ -144,13 +158,18 @@ CLAIM = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .values(
-        status=OutboxStatus.SENDING, attempts=OUTBOX.c.attempts + 1, updated_at=bindparam("now")
+        status=OutboxStatus.SENDING,
+        attempts=OUTBOX.c.attempts + 1,
+        updated_at=bindparam("now"),
+        claimed_by=bindparam("worker"),
     )
 )
 
 
 @cache
-def _claim_query(by_inbox: bool, by_lane: bool, skip_locked: bool) -> SelectOfScalar[OutboxMessage]:
+def _claim_query(
+    by_inbox: bool, by_lane: bool, by_channel: bool | None, skip_locked: bool
+) -> SelectOfScalar[OutboxMessage]:
     """The due-rows query, built once per shape: building it cost as much as running it."""
     query = select(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.PENDING,
@@ -160,6 +179,10 @@ def _claim_query(by_inbox: bool, by_lane: bool, skip_locked: bool) -> SelectOfSc
         query = query.where(OutboxMessage.inbox_id == bindparam("inbox_id"))
     if by_lane:
         query = query.where(OutboxMessage.lane == bindparam("lane"))
+    if by_channel:
+        query = query.where(OutboxMessage.channel == bindparam("channel"))
+    elif by_channel is False:
+        query = query.where(col(OutboxMessage.channel).is_(None))
     query = query.order_by(
         col(OutboxMessage.lane), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
     ).limit(bindparam("limit"))
@@ -245,15 +268,23 @@ def find_by_provider_id(*, session: Session, provider_id: str) -> OutboxMessage 
     ).first()
 
 
-def release_stuck(*, session: Session, older_than: timedelta, now: datetime) -> int:
-    """Put rows left `sending` by a crash back to pending: at-least-once beats never."""
+def release_stuck(
+    *, session: Session, older_than: timedelta, now: datetime, worker: str | None = None
+) -> int:
+    """Put rows left `sending` back to pending: at-least-once beats never.
+
+    Those whose lease ran out (claimed more than `older_than` ago), and with `worker`, every
+    row that worker holds: it is starting, so whatever it claimed before died with it.
+    """
+    expired = col(OutboxMessage.updated_at) <= now - older_than
+    mine = col(OutboxMessage.claimed_by) == worker
     result = session.exec(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.status) == OutboxStatus.SENDING,
-            col(OutboxMessage.updated_at) < now - older_than,
+            or_(expired, mine) if worker is not None else expired,
         )
-        .values(status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now, claimed_by=None)
     )
     return int(result.rowcount or 0)
 
@@ -264,3 +295,15 @@ def is_queued(*, session: Session, idempotency_key: str) -> bool:
         select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
     ).first()
     return found is not None
+
+
+def next_due(*, session: Session, channel: str | None = None) -> datetime | None:
+    """When the next pending row (of `channel`, or UNROUTED ones) falls due, if any."""
+    query = select(func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.status == OutboxStatus.PENDING
+    )
+    if channel == UNROUTED:
+        query = query.where(col(OutboxMessage.channel).is_(None))
+    elif channel is not None:
+        query = query.where(OutboxMessage.channel == channel)
+    return session.exec(query).one()

@@ -30,6 +30,7 @@ from telegram.ext import Application
 from bot.app import Core
 from bot.channels.base import CannotStart
 from bot.channels.telegram_commands import publish_commands
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import (
     addressed_elsewhere,
     incoming,
@@ -39,7 +40,7 @@ from bot.channels.telegram_inbound import (
     resolve_payload,
     store_photo,
 )
-from bot.channels.telegram_limits import ChatRateLimiter
+from bot.channels.telegram_limits import ChatRateLimiter, telegram_rate
 from bot.channels.telegram_send import TelegramSender
 from bot.inbox import Direct, Prepared
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
@@ -92,13 +93,22 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_file_url)
-            .rate_limiter(rate_limiter or ChatRateLimiter(clock=core.clock))
+            .rate_limiter(
+                rate_limiter
+                or ChatRateLimiter(overall_per_second=telegram_rate(settings), clock=core.clock)
+            )
+            .request(AiohttpRequest())  # sends: httpx cost ~40x the CPU per call
             .updater(None)  # we poll ourselves: an update is confirmed once it is in the inbox
         )
         self.application: TelegramApp = builder.build()
         self.media = MediaStore(core.options.media_dir)
         self.sender = TelegramSender(
-            self.application.bot, open_session=core.open_session, media=self.media, clock=core.clock
+            self.application.bot,
+            open_session=core.open_session,
+            media=self.media,
+            clock=core.clock,
+            paid_broadcast=settings.telegram_paid_broadcast,
+            rate_per_second=telegram_rate(settings),
         )
         core.add_sender(self.sender)
         self._accepting = False

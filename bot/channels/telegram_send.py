@@ -32,6 +32,7 @@ __all__ = ["TelegramSender", "is_unreachable"]
 log = logging.getLogger(__name__)
 
 ALBUM_LIMIT = 10
+NOT_RUNNING_RETRY = 5.0  # seconds: the channel is starting or stopping, not failing
 EMPTY_TEXT = "⬇️"  # a keyboard needs a message to hang on
 GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -49,9 +50,18 @@ class TelegramSender:
     channel = "telegram"
 
     def __init__(
-        self, bot: ExtBot[Any], *, open_session: SessionFactory, media: MediaStore, clock: Clock
+        self,
+        bot: ExtBot[Any],
+        *,
+        open_session: SessionFactory,
+        media: MediaStore,
+        clock: Clock,
+        paid_broadcast: bool = False,
+        rate_per_second: float = 30.0,
     ) -> None:
         self.bot = bot
+        self.paid_broadcast = paid_broadcast
+        self.rate_per_second = rate_per_second  # the delivery worker sizes its pool by it
         self.open_session = open_session
         self.media = media
         self.clock = clock
@@ -60,12 +70,17 @@ class TelegramSender:
     async def send(self, outbound: Outbound) -> SendResult:
         """Send one outbox message; Telegram's answers become RetryLater/PermanentFailure."""
         if not self.ready:
-            raise RetryLater("telegram channel is not running")
+            raise RetryLater("telegram channel is not running", retry_after=NOT_RUNNING_RETRY)
         # A reply's 429 is waited out for that chat by the rate limiter (someone is
         # waiting; other chats go on); anything else comes back as RetryLater at once.
         attempts = None if outbound.kind == "reply" else 1
         try:
-            message = await self.deliver(outbound.address, outbound.reply, first_attempts=attempts)
+            message = await self.deliver(
+                outbound.address,
+                outbound.reply,
+                first_attempts=attempts,
+                paid=self.paid_broadcast and outbound.kind != "reply",
+            )
         except RetryAfter as error:
             raise RetryLater(error.message, retry_after=retry_seconds(error)) from error
         except (Forbidden, BadRequest) as error:
@@ -77,29 +92,35 @@ class TelegramSender:
         return SendResult(provider_id=str(message.message_id) if message else None)
 
     async def deliver(
-        self, chat_id: int | str, reply: Reply, *, first_attempts: int | None
+        self, chat_id: int | str, reply: Reply, *, first_attempts: int | None, paid: bool = False
     ) -> Message | None:
-        """Send a reply; returns the last message. A group that became a supergroup is followed."""
+        """Send a reply; returns the last message. A group that became a supergroup is followed.
+
+        `paid`: as a paid broadcast (allow_paid_broadcast), which lifts the bot's 30/s.
+        """
         try:
-            return await self._deliver(chat_id, reply, first_attempts)
+            return await self._deliver(chat_id, reply, first_attempts, paid)
         except ChatMigrated as moved:
             self._follow_migration(str(chat_id), str(moved.new_chat_id))
-            return await self._deliver(moved.new_chat_id, reply, first_attempts)
+            return await self._deliver(moved.new_chat_id, reply, first_attempts, paid)
 
     async def _deliver(
-        self, chat_id: int | str, reply: Reply, attempts: int | None
+        self, chat_id: int | str, reply: Reply, attempts: int | None, paid: bool = False
     ) -> Message | None:
+        extra: dict[str, Any] = {"allow_paid_broadcast": True} if paid else {}
         markup = keyboard(reply.buttons)
         media = [row for row in (self._media_row(m) for m in reply.media) if row is not None]
         texts = split_text(reply.text)
         last: Message | None = None
         if len(media) == 1:
             caption, texts = split_caption(reply.text)
-            last = await self._send_photo(chat_id, media[0], caption, markup, texts, attempts)
+            last = await self._send_photo(
+                chat_id, media[0], caption, markup, texts, attempts, extra
+            )
             attempts = None  # the first part is out: later parts retry here, not via the outbox
         elif media:
             for start in range(0, len(media), ALBUM_LIMIT):
-                await self._send_album(chat_id, media[start : start + ALBUM_LIMIT], attempts)
+                await self._send_album(chat_id, media[start : start + ALBUM_LIMIT], attempts, extra)
                 attempts = None
         if not texts and markup is not None and last is None:
             texts = [EMPTY_TEXT]
@@ -110,21 +131,25 @@ class TelegramSender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if index == len(texts) - 1 else None,
                 rate_limit_args=attempts,
+                **extra,
             )
             attempts = None
         for row in (self._media_row(d) for d in reply.documents):
             if row is not None:
-                last = await self._send_document(chat_id, row, attempts)
+                last = await self._send_document(chat_id, row, attempts, extra)
                 attempts = None
         return last
 
-    async def _send_document(self, chat_id: int | str, row: Media, attempts: int | None) -> Message:
+    async def _send_document(
+        self, chat_id: int | str, row: Media, attempts: int | None, extra: dict[str, Any]
+    ) -> Message:
         """A file under its stored name; uploaded each time (documents are personal, one-off)."""
         return await self.bot.send_document(
             chat_id=chat_id,
             document=await asyncio.to_thread(self.media.read, row),
             filename=self.media.file_name(row),
             rate_limit_args=attempts,
+            **extra,
         )
 
     async def _send_photo(
@@ -135,6 +160,7 @@ class TelegramSender:
         markup: InlineKeyboardMarkup | None,
         texts_after: list[str],
         attempts: int | None,
+        extra: dict[str, Any],
     ) -> Message:
         """One photo with its caption; the keyboard goes on it unless more text follows."""
 
@@ -146,6 +172,7 @@ class TelegramSender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=None if texts_after else markup,
                 rate_limit_args=attempts,
+                **extra,
             )
 
         if row.telegram_file_id:
@@ -160,7 +187,7 @@ class TelegramSender:
         return message
 
     async def _send_album(
-        self, chat_id: int | str, rows: list[Media], attempts: int | None
+        self, chat_id: int | str, rows: list[Media], attempts: int | None, extra: dict[str, Any]
     ) -> None:
         """Several photos as one album, by file_id where known (all uploaded if one is stale)."""
 
@@ -175,6 +202,7 @@ class TelegramSender:
                 chat_id=chat_id,
                 media=[InputMediaPhoto(photo) for photo in photos],
                 rate_limit_args=attempts if use_ids else None,
+                **extra,
             )
             for row, photo, message in zip(rows, photos, messages, strict=False):
                 if isinstance(photo, bytes):

@@ -2,13 +2,17 @@
 
 import base64
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-__all__ = ["HeaderAuthHttpClient", "TwilioConnection", "connect_twilio"]
+__all__ = ["RETRY_AFTER", "HeaderAuthHttpClient", "TwilioConnection", "connect_twilio"]
+
+RETRY_AFTER: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
+"""The Retry-After (seconds) of the last 429 this task got: TwilioRestException drops it."""
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -45,7 +49,7 @@ class HeaderAuthHttpClient(AsyncTwilioHttpClient):
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             headers["Authorization"] = f"Basic {token}"
-        return await super().request(
+        response = await super().request(
             method,
             url,
             params=params,
@@ -55,6 +59,17 @@ class HeaderAuthHttpClient(AsyncTwilioHttpClient):
             timeout=self.timeout if timeout is None else timeout,
             allow_redirects=allow_redirects,
         )
+        RETRY_AFTER.set(_retry_after(response) if response.status_code == 429 else None)
+        return response
+
+
+def _retry_after(response: Response) -> float | None:
+    """Retry-After in seconds, if the answer has one (Twilio sends whole seconds)."""
+    try:
+        value = (response.headers or {}).get("Retry-After")
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass

@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioRestException
 from bot.channels.rate_limit import RateLimit
 from bot.channels.rendering import numbered_text
 from bot.channels.retrying import retry_passing
-from bot.channels.twilio_http import TwilioConnection, connect_twilio
+from bot.channels.twilio_http import RETRY_AFTER, TwilioConnection, connect_twilio
 from bot.channels.whatsapp_text import BODY_LIMIT, CAPTION_LIMIT, flat_variable, split_text
 from bot.settings import Settings
 from handlers.clock import Clock
@@ -28,7 +28,10 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=5)  # we see the message a little after WhatsApp does
 BUSINESS_KINDS = ("notice", "digest", "broadcast", "reminder")
 OUTSIDE_WINDOW = 63016
-RETRY_CODES = {20429, 63018, 20003}  # rate limits; auth: an operator can fix it, so wait
+RATE_CODES = {20429, 63018}  # the sender's rate: every send from it waits
+RETRY_CODES = {*RATE_CODES, 20003}  # auth: an operator can fix it, so wait
+NOT_RUNNING_RETRY = 5.0  # seconds: the channel is starting or stopping, not failing
+DEFAULT_RETRY_AFTER = 1.0  # a 429 without Retry-After: wait a second
 UNREACHABLE = {
     21211: "invalid number",
     21610: "unsubscribed",
@@ -41,11 +44,15 @@ RECENT_MAX = 10_000
 LATER_PART_DELAYS = (1.0, 4.0, 15.0)  # once a first part is out, the rest is retried here
 
 
-def classify(error: TwilioRestException) -> RetryLater | PermanentFailure:
+def classify(
+    error: TwilioRestException, retry_after: float | None = None
+) -> RetryLater | PermanentFailure:
     """Twilio's answer as the delivery worker's vocabulary (never echoing its text: numbers)."""
     code = error.code
     reason = f"twilio {error.status}/{code or '-'}"
-    if error.status == 429 or error.status >= 500 or code in RETRY_CODES:
+    if error.status == 429 or code in RATE_CODES:
+        return RetryLater(reason, retry_after=retry_after)
+    if error.status >= 500 or code in RETRY_CODES:
         return RetryLater(reason)
     if code in UNREACHABLE:
         return PermanentFailure(f"{reason}: {UNREACHABLE[code]}", str(code), unreachable=True)
@@ -71,8 +78,9 @@ class WhatsAppSender:
         self.media_base = f"{base}/media/"
         sender = settings.twilio_whatsapp_from or ""
         self.from_ = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
-        # at most this many a second, bursts up to one second's worth
-        self.limiter = RateLimit(max(settings.whatsapp_rate_per_second, 0.001), 1, clock=clock)
+        # at most this many in any sliding second
+        self.rate_per_second = max(settings.whatsapp_rate_per_second, 0.001)
+        self.limiter = RateLimit(self.rate_per_second, 1, clock=clock, smooth=True)
         self.later_part_delays: Sequence[float] = LATER_PART_DELAYS
         self._connection: TwilioConnection | None = None
         self._closed = False  # after close(): no new HTTP session until open()
@@ -80,7 +88,7 @@ class WhatsAppSender:
 
     def _twilio(self) -> TwilioConnection:
         if self._closed:  # a send after the channel stopped would leak a new session
-            raise RetryLater("whatsapp channel is not running")
+            raise RetryLater("whatsapp channel is not running", retry_after=NOT_RUNNING_RETRY)
         if self._connection is None:  # first use, necessarily inside the running loop
             token = self.settings.twilio_auth_token
             self._connection = connect_twilio(
@@ -204,7 +212,11 @@ class WhatsAppSender:
         try:
             message = await self._twilio().client.messages.create_async(**params)  # type: ignore[arg-type]
         except TwilioRestException as error:
-            outcome = classify(error)
+            rate_limited = error.status == 429 or error.code in RATE_CODES
+            wait = (RETRY_AFTER.get() or DEFAULT_RETRY_AFTER) if rate_limited else None
+            if wait is not None:  # the limit is the sender's: hold every send from it
+                self.limiter.pause(wait)
+            outcome = classify(error, wait)
             log.warning("whatsapp send to %s refused: %s", mask_phone(address), outcome)
             raise outcome from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:

@@ -87,8 +87,8 @@ def test_unreachable_telegram_retries_then_exits_with_one_line(
     assert "Traceback" not in err
     assert [line for line in err.splitlines() if line.startswith("guyub:")] == [
         f"guyub: cannot reach Telegram at 127.0.0.1:{port} after {attempts} attempts "
-        "(httpx.ConnectError: All connection attempts failed); check the network or "
-        "TELEGRAM_API_BASE_URL"
+        f"(aiohttp.ClientConnectorError: cannot connect to 127.0.0.1:{port}); check the "
+        "network or TELEGRAM_API_BASE_URL"
     ]
     retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retries) == len(START_DELAYS)

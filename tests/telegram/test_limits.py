@@ -42,20 +42,24 @@ async def test_a_429_holds_back_only_its_own_chat(clock: ManualClock) -> None:
     limiter, api, start = ChatRateLimiter(clock=clock), Telegram(clock, "1"), clock.now()
     await asyncio.gather(send(limiter, api, "1", None), send(limiter, api, "2", None))
     assert api.delivered == ["2", "1"]  # chat 2 went first; chat 1 was retried after its wait
-    assert api.seconds(start) == [0, 0.15]  # retry_after plus a tenth, in virtual time
+    # the refused call counts in chat 1's window (1/s, windows 3 % long), in virtual time
+    assert api.seconds(start) == [0, 1.03]
 
 
-async def test_a_private_chat_gets_a_burst_of_three_then_one_a_second(clock: ManualClock) -> None:
+async def test_a_private_chat_gets_one_a_second_in_every_window(clock: ManualClock) -> None:
     limiter, api, start = ChatRateLimiter(clock=clock), Telegram(clock), clock.now()
-    await asyncio.gather(*(send(limiter, api, "42", None) for _ in range(5)))
+    await asyncio.gather(*(send(limiter, api, "42", None) for _ in range(4)))
     await send(limiter, api, "-100", None)  # a group has its own allowance
-    assert api.seconds(start) == [0, 0, 0, 1, 2, 2]
+    assert api.seconds(start) == [0, 1.03, 2.06, 3.09, 3.09]
 
 
 async def test_the_bot_sends_at_most_thirty_a_second(clock: ManualClock) -> None:
     limiter, api, start = ChatRateLimiter(clock=clock), Telegram(clock), clock.now()
     await asyncio.gather(*(send(limiter, api, str(chat), None) for chat in range(1, 33)))
-    assert api.seconds(start)[29:] == [0, 0.033, 0.067]  # the 31st waits a thirtieth
+    # evenly paced (bursts of 4), and the 31st only when the first is a whole (3 % longer)
+    # second old: never 31 in any second
+    assert api.seconds(start)[:5] == [0, 0, 0, 0, 0.034]
+    assert api.seconds(start)[29:] == [0.893, 1.03, 1.03]
 
 
 async def test_a_single_attempt_gives_the_429_back(clock: ManualClock) -> None:
@@ -85,5 +89,5 @@ def test_the_limits_are_telegrams() -> None:
     limiter = ChatRateLimiter()
     assert (limiter.overall.max_rate, limiter.overall.time_period) == (30, 1)
     private, group = limiter._limiter("42"), limiter._limiter("-1001234")
-    assert private.max_rate / private.time_period == 1  # 1 message/s (bursts of 3)
+    assert (private.max_rate, private.time_period) == (1, 1)  # 1 message/s, no bursts
     assert (group.max_rate, group.time_period) == (20, 60)  # 20 messages/min
