@@ -366,8 +366,8 @@ def digest_identity(contact_channel: str | None, identities: Sequence[C]) -> C |
     """The one chat a member's digest is written for: the channel they chose to be reached
     on (`Member.contact_channel`) if linked, else Telegram (free), else WhatsApp, else any.
 
-    Only reachable chats count. The outbox row names the member, not the chat: the delivery
-    worker sends it once, on one channel.
+    Only reachable chats count. The outbox row names the member and this channel (no
+    address): the delivery worker sends it once, on this channel while it works.
     """
     reachable = {i.channel: i for i in identities if i.unreachable_at is None}
     for channel in (contact_channel, "telegram", "whatsapp"):

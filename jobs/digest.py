@@ -268,6 +268,9 @@ async def send_digests(env: JobEnv, community_id: int, fire_time: datetime) -> i
                     idempotency_key=f"digest:{plan.week}:{member_id}",
                     payload=reply_to_payload(plan.message),
                     now=fire_time,
+                    # routed, not pinned: the worker sends it on the chat it was written for
+                    # (their choice, else Telegram), and falls back to another app of theirs
+                    channel=plan.identity.channel,
                 )
             )
             shown.update(p.id for p in plan.shown.products)
