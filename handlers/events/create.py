@@ -51,6 +51,7 @@ class EventDraft:
     capacity: int | None = None
     capacity_set: bool = False
     capacity_again: bool = False  # the one given could not be read: ask with the rules
+    weekday_mismatch: bool = False  # "Selasa 10 Des" when the 10th is a Thursday: say so
 
 
 CREATE = Flow("event", EventDraft)  # its buttons: `event:yes`, `event:no`, `event:skip`
@@ -155,6 +156,7 @@ def _take_when(ctx: Context, data: EventDraft, text: str) -> list[Reply]:
         )
     elif recurrence is not None:
         data.starts_at, data.ends_at, data.rule = recurrence.first, recurrence.end, recurrence.rule
+        data.weekday_mismatch = False
     elif (when := read_when(text, now=ctx.now, zone=zone) if text else None) is None:
         problem = ctx.reply("events.ask.when_again")
     elif when.start <= ctx.now:
@@ -169,6 +171,7 @@ def _take_when(ctx: Context, data: EventDraft, text: str) -> list[Reply]:
         )
     else:
         data.starts_at, data.ends_at, data.rule = when.start, when.end, None
+        data.weekday_mismatch = when.weekday_mismatch
     if problem is not None:
         CREATE.start(ctx, "when", data)
         return [problem]
@@ -216,6 +219,8 @@ def _confirm(ctx: Context, data: EventDraft) -> Reply:
         )
     if data.capacity is not None:
         lines.append(ctx.t("events.card.capacity", count=data.capacity))
+    if data.weekday_mismatch:  # the date wins; the coordinator checks which one they meant
+        lines.append(ctx.t("events.confirm.weekday_mismatch"))
     lines.append(ctx.t("events.confirm.question"))
     buttons = (
         CREATE.button(ctx, "events.button.save", "yes"),

@@ -90,6 +90,9 @@ async def test_one_line_with_bad_parts_asks_for_them(town: Transcript) -> None:
     for bad in ("kuota 0", "kuota -3"):
         asked = await town.texts("Bu RT", f"/acara Rapat | 31-12-2026 19:00 | Balai | {bad}")
         assert "lebih dari 0" in asked[0], bad
+    tuesday = await town.text("Bu RT", "/acara Posyandu | Selasa 10 Des 08.00 | Balai RW 05")
+    assert "Kamis, 10 Desember 2026" in tuesday and "tidak cocok" in tuesday  # the 10th: Thu
+    await town.say("Bu RT", "BATAL")
     ended = await town.texts("Bu RT", "/acara Rapat | 31-12-2026 19:00-17:00 | Balai")
     assert "tidak boleh sebelum jam mulai" in ended[0]
     weekly = await town.texts("Bu RT", "/acara Senam | setiap Jumat jam 07.00-06.00 | Lapangan")
