@@ -26,6 +26,7 @@ FEATURES = (
     "handlers.events.create",
     "handlers.events.rsvp",
     "handlers.events.manage",
+    "handlers.announce.command",
     "handlers.report",
     "handlers.community_settings",
     "handlers.groups",

@@ -132,7 +132,10 @@ def _plan(
         # live database): leave it for the process that does
         reason = "no_sender" if reachable else "unreachable"
         return _Planned(row.id or 0, None, None, None, reason)
-    identity = usable[0]  # the app they used most recently
+    preferred = row.payload.get("channel")  # an announcement picks one app (Telegram: free)
+    if preferred:
+        usable.sort(key=lambda i: i.channel != preferred)
+    identity = usable[0]  # else the app they used most recently
     outbound = Outbound(
         identity.address, reply, row.kind, member.language, identity.last_inbound_at, str(row.id)
     )

@@ -6,6 +6,7 @@ JOB_MODULES: tuple[str, ...] = (
     "jobs.stale_products",
     "jobs.recommendation_notices",
     "jobs.buddies",
+    "jobs.announcements",
 )
 
 for _name in JOB_MODULES:
