@@ -260,7 +260,7 @@ class BroadcastCounts:
     statuses: Counter[str] = field(default_factory=Counter)
     channels: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)  # reason -> count
-    held: int = 0  # pending, waiting for a later day (the daily WhatsApp cap)
+    held: int = 0  # waiting for a later day (the daily WhatsApp cap)
     group: str | None = None  # the group post's status, if there is one
 
     @property
@@ -301,7 +301,7 @@ class BroadcastCounts:
 
 
 def broadcast_counts(
-    *, session: Session, community_id: int, announcement_id: int, now: datetime
+    *, session: Session, community_id: int, announcement_id: int
 ) -> BroadcastCounts:
     """Counts of one announcement's outbox rows, by status, channel and failure reason."""
     rows = session.execute(
@@ -312,13 +312,15 @@ def broadcast_counts(
             col(OutboxMessage.error_code),
             col(OutboxMessage.last_error),
             col(OutboxMessage.next_attempt_at),
+            col(OutboxMessage.created_at),
+            col(OutboxMessage.attempts),
         ).where(
             col(OutboxMessage.community_id) == community_id,
             col(OutboxMessage.broadcast_id) == announcement_id,
         )
     ).all()
     counts = BroadcastCounts()
-    for member_id, status, channel, code, error, next_at in rows:
+    for member_id, status, channel, code, error, next_at, created, attempts in rows:
         if member_id is None:
             counts.group = status
             continue
@@ -330,8 +332,8 @@ def broadcast_counts(
             counts.failures[error or "skipped"] += 1
         elif status == OutboxStatus.FAILED:
             counts.failures[code or (error or "error")[:40]] += 1
-        elif status == OutboxStatus.PENDING and next_at > now + timedelta(hours=1):
-            counts.held += 1
+        elif status == OutboxStatus.PENDING and not attempts and next_at > created:
+            counts.held += 1  # queued for a later day, never tried
     return counts
 
 

@@ -291,7 +291,7 @@ def update_progress(session: Session, announcement: Announcement, now: datetime)
     report once no row is left to send."""
     aid = announcement.id or 0
     counts = broadcast_counts(
-        session=session, community_id=announcement.community_id, announcement_id=aid, now=now
+        session=session, community_id=announcement.community_id, announcement_id=aid
     )
     author = session.get(Member, announcement.author_id) if announcement.author_id else None
     group_open = counts.group in (OutboxStatus.PENDING, OutboxStatus.SENDING)

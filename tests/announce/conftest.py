@@ -12,7 +12,8 @@ from bot.settings import Settings
 from handlers.clock import ManualClock
 from handlers.messages import Channel
 from jobs.announcements import run_announcements
-from storage.communities import get_or_create_identity
+from jobs.delivery import deliver_due
+from storage.communities import get_or_create_identity, join_community
 from storage.db import transaction
 from storage.models import Announcement, Community, Event, Member, OutboxMessage, Rsvp
 from tests.factories import Transcript
@@ -42,12 +43,41 @@ class Kampung(Transcript):
         assert isinstance(clock, ManualClock)
         return clock
 
-    async def minute(self, count: int = 1) -> None:
-        """Let `count` minutes pass, running the job and draining the outbox each minute."""
+    async def minute(self, count: int = 1, *, batch: int | None = None) -> None:
+        """Let `count` minutes pass, running the job and draining the outbox each minute
+        (only `batch` rows a minute: a large send takes a while)."""
         for _ in range(count):
             self.clock.advance(timedelta(minutes=1))
             await run_announcements(self.core.job_env, self.clock.now())
-            await self.core.drain()
+            if batch is None:
+                await self.core.drain()
+            else:
+                await deliver_due(
+                    open_session=self.core.open_session,
+                    senders=self.core.senders,
+                    clock=self.clock,
+                    batch=batch,
+                )
+
+    def crowd(self, count: int) -> None:
+        """`count` members on the local channel (C1, C2 ...), straight into the database."""
+        now = self.clock.now()
+        with transaction(self.core.open_session) as session:
+            community = session.get(Community, self.community.id)
+            assert community is not None
+            for n in range(1, count + 1):
+                identity = get_or_create_identity(
+                    session=session, channel="local", address=f"C{n}", display_name=f"C{n}", now=now
+                )
+                join_community(
+                    session=session,
+                    identity=identity,
+                    community=community,
+                    display_name=f"C{n}",
+                    language="id",
+                    phone=None,
+                    now=now,
+                )
 
     async def people(self, local: int = 0, telegram: int = 0, whatsapp: int = 0) -> None:
         """Members who joined on each app: L1.., T1.., and WhatsApp numbers W1.."""

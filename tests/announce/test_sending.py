@@ -7,7 +7,10 @@ from jobs.scheduler import catch_up
 from storage.models import Role
 from tests.announce.conftest import Kampung
 
-MESSAGE = "📣 Pengumuman KBA 13 Ulu\n\nKerja bakti Minggu\n\nTidak ingin menerima pesan lagi? Ketik BERHENTI."
+MESSAGE = (
+    "📣 Pengumuman KBA 13 Ulu\n\nKerja bakti Minggu\n\n"
+    "Tidak ingin menerima pesan lagi? Ketik BERHENTI."
+)
 
 
 async def _announce(kampung: Kampung, text: str = "Kerja bakti Minggu", to: str = "Semua") -> None:
