@@ -19,9 +19,9 @@ from handlers.clock import SystemClock
 from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec
 from storage.announcements import (
     busy_communities,
-    due_announcements,
     next_scheduled,
     running_announcements,
+    scheduled_announcements,
 )
 from storage.db import SessionFactory, transaction
 from storage.models import Community
@@ -82,7 +82,10 @@ async def run_announcements(env: JobEnv, fire_time: datetime) -> int:
         for community_id in busy_communities(session=session, now=fire_time):
             if session.get(Community, community_id) is None:
                 continue
-            for row in due_announcements(session=session, community_id=community_id, now=fire_time):
+            due = scheduled_announcements(
+                session=session, community_id=community_id, due_by=fire_time
+            )
+            for row in due:
                 count = start_announcement(session, row, env.options, fire_time)
                 log.info("announcement %s: queued for %d members", row.id, count)
                 started += 1

@@ -34,7 +34,6 @@ __all__ = [
     "broadcast_counts",
     "cancel_announcement",
     "create_announcement",
-    "due_announcements",
     "find_announcement",
     "outbox_summary",
     "recent_announcements",
@@ -88,17 +87,19 @@ def find_announcement(
     return row if row is not None and row.community_id == community_id else None
 
 
-def scheduled_announcements(*, session: Session, community_id: int) -> Sequence[Announcement]:
-    """Announcements waiting for their time, soonest first."""
-    return session.exec(
-        select(Announcement)
-        .where(
-            Announcement.community_id == community_id,
-            col(Announcement.started_at).is_(None),
-            col(Announcement.cancelled_at).is_(None),
-        )
-        .order_by(col(Announcement.scheduled_for), col(Announcement.id))
-    ).all()
+def scheduled_announcements(
+    *, session: Session, community_id: int, due_by: datetime | None = None
+) -> Sequence[Announcement]:
+    """Announcements waiting for their time, soonest first; with `due_by`, those whose time
+    has come by then (or passed while the bot was down)."""
+    query = select(Announcement).where(
+        Announcement.community_id == community_id,
+        col(Announcement.started_at).is_(None),
+        col(Announcement.cancelled_at).is_(None),
+    )
+    if due_by is not None:
+        query = query.where(col(Announcement.scheduled_for) <= due_by)
+    return session.exec(query.order_by(col(Announcement.scheduled_for), col(Announcement.id))).all()
 
 
 def cancel_announcement(*, session: Session, announcement: Announcement, now: datetime) -> bool:
@@ -108,22 +109,6 @@ def cancel_announcement(*, session: Session, announcement: Announcement, now: da
     announcement.cancelled_at = now
     session.add(announcement)
     return True
-
-
-def due_announcements(
-    *, session: Session, community_id: int, now: datetime
-) -> Sequence[Announcement]:
-    """Announcements whose time has come (or passed while the bot was down), not yet queued."""
-    return session.exec(
-        select(Announcement)
-        .where(
-            Announcement.community_id == community_id,
-            col(Announcement.started_at).is_(None),
-            col(Announcement.cancelled_at).is_(None),
-            col(Announcement.scheduled_for) <= now,
-        )
-        .order_by(col(Announcement.scheduled_for), col(Announcement.id))
-    ).all()
 
 
 def running_announcements(*, session: Session, community_id: int) -> Sequence[Announcement]:

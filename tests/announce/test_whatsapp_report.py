@@ -2,45 +2,26 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.app import Core
-from bot.settings import Settings
 from handlers.messages import Channel
 from storage.models import Community
 from tests.announce.conftest import Kampung, wa
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.whatsapp.conftest import (  # noqa: F401  (the real WhatsApp channel's fixtures)
-    ACCOUNT_SID,
-    BOT_NUMBER,
-    PUBLIC,
-    TOKEN,
     api,
     channel,
     http,
     line,
     sari,
+    settings,  # a template for notices only: broadcasts outside the window need one
+    template_notice,
 )
 from tests.whatsapp.line import WhatsAppLine
 from tests.whatsapp.test_status import report
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, api: FakeTwilioAPI) -> Settings:  # noqa: F811
-    """Twilio for real, with no broadcast template: members outside the window need one."""
-    return Settings(
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=TOKEN,  # type: ignore[arg-type]
-        twilio_whatsapp_from=BOT_NUMBER,
-        twilio_api_base_url=api.base_url,
-        public_base_url=PUBLIC,
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 @pytest.fixture
