@@ -199,6 +199,7 @@ def start_announcement(
             idempotency_key=f"broadcast:{aid}:{recipient.member.id}",
             payload=payload,
             now=now,
+            channel=recipient.channel,  # the app chosen above (the worker sends on it)
             not_before=not_before,
             broadcast_id=aid,
         )
