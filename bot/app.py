@@ -70,6 +70,8 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
         public_base_url=settings.public_base_url,
         media_dir=settings.media_dir,
         whatsapp_number=settings.whatsapp_number,
+        whatsapp_template_price=settings.whatsapp_template_price_idr,
+        whatsapp_daily_cap=settings.whatsapp_daily_business_initiated_cap,
     )
     senders: dict[str, Sender] = {}
     worker = DeliveryWorker(

@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--lang", default="id", help="default language: id or en")
     with_db(csub.add_parser("list", help="list communities"))
 
+    broadcast = sub.add_parser("broadcast", help="announcements")
+    bsub = broadcast.add_subparsers(dest="action", required=True)
+    status = with_db(bsub.add_parser("status", help="recent announcements with their counts"))
+    status.add_argument("--limit", type=int, default=20, help="how many (newest first)")
+    with_db(sub.add_parser("outbox", help="messages queued, retrying or failed, by reason"))
+
     member = sub.add_parser("member", help="members")
     msub = member.add_subparsers(dest="action", required=True)
     prom = with_db(msub.add_parser("promote", help="give a member a role (coordinator)"))
@@ -187,6 +193,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None 
         return _community(args, settings)
     if args.command == "digest":
         return _digest_preview(args, settings, clock)
+    if args.command in ("broadcast", "outbox"):
+        return _sending(args, settings)
     return _member(args, settings)
 
 
@@ -331,6 +339,19 @@ def _community(args: argparse.Namespace, settings: Settings) -> int:
             f"community {community.name!r} created; members join with: "
             f"GABUNG {community.invite_code} (Telegram: /start {community.invite_code})"
         )
+    return 0
+
+
+def _sending(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+    from bot.outbox_report import broadcast_status_lines, outbox_lines
+
+    with closing(build_core(settings)) as core, core.open_session() as session:
+        if args.command == "outbox":
+            lines = outbox_lines(session)
+        else:
+            lines = broadcast_status_lines(session, limit=args.limit)
+    print("\n".join(lines))
     return 0
 
 

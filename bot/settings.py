@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     whatsapp_template_digest: str | None = None
     whatsapp_template_broadcast: str | None = None
     whatsapp_template_reminder: str | None = None
+    whatsapp_template_price_idr: int = 650
+    whatsapp_daily_business_initiated_cap: int = 1000
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:

@@ -34,6 +34,8 @@ class Options:
     public_base_url: str | None = None
     media_dir: Path = Path("data/media")
     max_text_length: int = 4000
+    whatsapp_template_price: int = 650  # Rupiah per template message (cost estimates)
+    whatsapp_daily_cap: int = 1000  # business-initiated WhatsApp messages a day
 
 
 @dataclass

@@ -30,6 +30,7 @@ FEATURES = (
     "handlers.events.reminders",
     "handlers.events.calendar",
     "handlers.events.titip",
+    "handlers.announce.command",
     "handlers.report",
     "handlers.community_settings",
     "handlers.groups",

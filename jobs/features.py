@@ -8,6 +8,7 @@ JOB_MODULES: tuple[str, ...] = (
     "jobs.buddies",
     "jobs.event_reminders",
     "jobs.digest",
+    "jobs.announcements",
 )
 
 for _name in JOB_MODULES:

@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime
 
 __all__ = [
+    "Announcement",
+    "AnnouncementAudience",
     "BuddyAssignment",
     "ChannelIdentity",
     "Community",
@@ -38,6 +40,7 @@ __all__ = [
     "RsvpAnswer",
     "ShareLink",
     "ShareOpen",
+    "WhatsAppQuota",
 ]
 
 
@@ -252,6 +255,8 @@ class OutboxMessage(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)  # while `sending`: when it was claimed
     sent_at: datetime | None = _utc()
     claimed_by: str | None = None  # the delivery worker sending it (its lease: updated_at)
+    # the announcement this row carries (its counts and progress are read from the rows)
+    broadcast_id: int | None = _fk("announcement.id", nullable=True, ondelete="SET NULL")
 
 
 class Media(SQLModel, table=True):
@@ -530,3 +535,52 @@ class Digest(SQLModel, table=True):
     )
     followed_at: datetime | None = _utc()
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AnnouncementAudience(StrEnum):
+    """Who hears an announcement."""
+
+    EVERYONE = "everyone"
+    SELLERS = "sellers"
+    EVENT = "event"  # those who answered Hadir to `event_id`
+
+
+class Announcement(SQLModel, table=True):
+    """A coordinator's message to many members (*pengumuman*), now or at `scheduled_for`.
+
+    One outbox row per recipient carries it (`OutboxMessage.broadcast_id`); its counts are
+    read from those rows. `started_at` is set once the rows are queued (never twice).
+    """
+
+    # Ids are shown to people (`/umumkan batal 3`): never reuse a deleted one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = _fk("community.id")
+    author_id: int | None = _fk("member.id", nullable=True, ondelete="SET NULL")
+    text: str
+    media_id: str | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("media.id", ondelete="SET NULL"), nullable=True),
+    )
+    audience: str = Field(default=AnnouncementAudience.EVERYONE)
+    event_id: int | None = _fk("event.id", nullable=True, ondelete="SET NULL")
+    scheduled_for: datetime = Field(sa_type=UTCDateTime, index=True)
+    started_at: datetime | None = _utc()
+    finished_at: datetime | None = _utc()
+    cancelled_at: datetime | None = _utc()
+    recipients: int = 0  # members queued when it started
+    held: int = 0  # WhatsApp messages held for a later day by the daily cap
+    progress_seq: int = 0  # progress messages sent to the author so far
+    progress_done: int = 0  # the count the last one showed
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WhatsAppQuota(SQLModel, table=True):
+    """Business-initiated WhatsApp messages planned per day, against the sender's daily cap.
+
+    One WhatsApp sender serves every community, so the count is not per community.
+    """
+
+    day: str = Field(primary_key=True)  # local date, 2027-01-11
+    used: int = 0

@@ -59,11 +59,13 @@ def enqueue(
     channel: str | None = None,
     address: str | None = None,
     inbox_id: int | None = None,
+    broadcast_id: int | None = None,
 ) -> bool:
     """Add a message unless one with the same key exists; True when it was added.
 
     `channel`/`address` pin a message to one chat (a reply goes where the message came
-    from); without them the delivery worker picks the member's channel.
+    from); without them the delivery worker picks the member's channel. `broadcast_id`
+    tags the rows of one announcement (its counts are read from them).
     """
     return insert_unless_exists(
         session,
@@ -75,6 +77,7 @@ def enqueue(
             "channel": channel,
             "address": address,
             "inbox_id": inbox_id,
+            "broadcast_id": broadcast_id,
             "lane": lane_of(kind),
             "kind": kind,
             "idempotency_key": idempotency_key,

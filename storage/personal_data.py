@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, MetaData, Table, and_, delete, false, not_
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
+    Announcement,
     BuddyAssignment,
     ChannelIdentity,
     Consignment,
@@ -373,11 +374,20 @@ RULES: tuple[Rule, ...] = (
         Anonymise({"carrier_id": None, "carried_at": None}),
         export=("event_id", "occurrence", "product_id", "sold", "carried_at", "reported_at"),
     ),
+    # an announcement went to the whole community: it stays, without its author
+    Rule(
+        "announcements_written",
+        Announcement,
+        by_member(Announcement.author_id),
+        Anonymise({"author_id": None}),
+        export=("id", "text", "audience", "scheduled_for", "created_at"),
+    ),
 )
 
 NOT_PERSONAL: dict[str, str] = {
     "community": "the community itself; members are found through member.community_id",
     "eventoccurrence": "one occurrence of an event moved or cancelled: when, never who",
+    "whatsappquota": "how many business-initiated WhatsApp messages a day uses; no person",
     "processedinbound": "platform message ids with a time, kept to drop duplicates; no person",
     "linkattempt": (
         "a one-way hash of a chat address that typed a wrong link code, deleted within the hour;"

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 ALBUM_LIMIT = 10
 NOT_RUNNING_RETRY = 5.0  # seconds: the channel is starting or stopping, not failing
 EMPTY_TEXT = "⬇️"  # a keyboard needs a message to hang on
+# in a Reply's extra: edit that (earlier) message instead of sending a new one
+EDIT_KEY = "edit_message_id"
 GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
 
@@ -74,7 +76,10 @@ class TelegramSender:
         # A reply's 429 is waited out for that chat by the rate limiter (someone is
         # waiting; other chats go on); anything else comes back as RetryLater at once.
         attempts = None if outbound.kind == "reply" else 1
+        edit = outbound.reply.extra.get(EDIT_KEY)
         try:
+            if edit:
+                return await self.edit(outbound.address, int(edit), outbound.reply.text, attempts)
             message = await self.deliver(
                 outbound.address,
                 outbound.reply,
@@ -90,6 +95,23 @@ class TelegramSender:
         except TelegramError as error:  # network trouble, timeouts, 5xx: try again later
             raise RetryLater(f"telegram: {error.message}") from error
         return SendResult(provider_id=str(message.message_id) if message else None)
+
+    async def edit(
+        self, chat_id: int | str, message_id: int, text: str, attempts: int | None
+    ) -> SendResult:
+        """Change the text of a message sent before (an announcement's progress, in place)."""
+        try:
+            await self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=escape(text),
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=attempts,
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+        return SendResult(provider_id=str(message_id), buttons_shown=False)
 
     async def deliver(
         self, chat_id: int | str, reply: Reply, *, first_attempts: int | None, paid: bool = False

@@ -408,6 +408,7 @@ class FakeTelegramAPI:
             "sendphoto": self._send_photo,
             "sendmediagroup": self._send_media_group,
             "senddocument": self._send_document,
+            "editmessagetext": self._edit_message_text,
             "answercallbackquery": lambda call: True,
             "setmycommands": self._set_my_commands,
             "getfile": self._get_file,
@@ -727,6 +728,16 @@ class FakeTelegramAPI:
         if not text:
             raise BotAPIError(400, "Bad Request: message text is empty")
         return self._new_message(call, text=text, entities=call.params.get("entities"))
+
+    def _edit_message_text(self, call: Call) -> JSONDict:
+        """The edited message, as Telegram returns it (same id, new text)."""
+        text = call.params.get("text")
+        if not text:
+            raise BotAPIError(400, "Bad Request: message text is empty")
+        message = self._new_message(call, text=text)
+        message["message_id"] = int(call.params.get("message_id") or 0)
+        message["edit_date"] = int(time.time())
+        return message
 
     def _store_upload(self, media: bytes | str | None) -> bytes:
         """Bytes behind an uploaded file or a known file_id (b'' for URLs/unknown ids)."""

@@ -14,6 +14,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    Message,
     Update,
 )
 from telegram.error import (
@@ -276,8 +277,17 @@ async def test_methods_guyub_does_not_call_are_not_found(api: FakeTelegramAPI) -
         with pytest.raises(InvalidToken, match="method not found"):
             await app.bot.get_chat(-100777)
         with pytest.raises(InvalidToken, match="method not found"):
-            await app.bot.edit_message_text("x", chat_id=42, message_id=1)
+            await app.bot.delete_message(chat_id=42, message_id=1)
     assert [c.error_code for c in api.calls if c.method != "getMe"] == [404, 404]
+
+
+async def test_edit_message_text_keeps_the_message_id(api: FakeTelegramAPI) -> None:
+    """An announcement's progress line is edited in place: same message, new text."""
+    async with build_app(api) as app:
+        sent = await app.bot.send_message(chat_id=42, text="terkirim 1/60")
+        edited = await app.bot.edit_message_text("terkirim 30/60", chat_id=42, message_id=sent.id)
+    assert isinstance(edited, Message)
+    assert (edited.message_id, edited.text) == (sent.message_id, "terkirim 30/60")
 
 
 def test_update_builders_are_valid_ptb_updates() -> None:

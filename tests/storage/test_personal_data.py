@@ -15,6 +15,7 @@ from storage.communities import (
     join_community,
 )
 from storage.models import (
+    Announcement,
     BuddyAssignment,
     ChannelIdentity,
     Consignment,
@@ -241,6 +242,16 @@ def add_event(session: Session, community_id: int, member_id: int, name: str) ->
                 carried_at=NOW if carrier else None,
             )
         )
+    session.add(  # an announcement they wrote: it stays, without its author
+        Announcement(
+            community_id=community_id,
+            author_id=member_id,
+            text="Kerja bakti Minggu pagi",
+            event_id=event.id,
+            scheduled_for=NOW,
+            created_at=NOW,
+        )
+    )
 
 
 def add_promotion(

@@ -1,0 +1,1 @@
+"""Announcements (*pengumuman*): `/umumkan`, its preview, scheduling and reports."""
