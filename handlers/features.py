@@ -28,6 +28,8 @@ FEATURES = (
     "handlers.events.manage",
     "handlers.report",
     "handlers.community_settings",
+    "handlers.public_catalogue",
+    "handlers.poster",
     "handlers.groups",
     "handlers.smalltalk",
 )
