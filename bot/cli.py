@@ -12,6 +12,7 @@ from contextlib import closing
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import ValidationError
@@ -34,6 +35,9 @@ from storage.db import (
     upgrade,
 )
 from storage.models import Community, Member, Role
+
+if TYPE_CHECKING:
+    from bot.app import Core
 
 __all__ = ["main"]
 
@@ -79,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--lang", default="id", help="default language: id or en")
     with_db(csub.add_parser("list", help="list communities"))
+    change = with_db(csub.add_parser("set", help="change a community's public page and area"))
+    change.add_argument("invite", help="the community's invite code")
+    change.add_argument(
+        "--public",
+        choices=["on", "off"],
+        help="the public catalogue at /k/<code> and the poster at /poster/<code>",
+    )
+    change.add_argument("--area", help="where it is (kelurahan, town), shown on its pages")
 
     broadcast = sub.add_parser("broadcast", help="announcements")
     bsub = broadcast.add_subparsers(dest="action", required=True)
@@ -247,8 +259,39 @@ async def _demo() -> int:
                     _demo_command(line, settings)
                 else:
                     await chat.line(line)
+            await _demo_web(core)
     print("\n=== selesai / done ===")
     return 0
+
+
+async def _demo_web(core: "Core") -> None:
+    """The demo community's web pages: their local addresses, served until Enter when
+    someone is at the terminal (in CI, or piped, the demo ends at once)."""
+    import os
+
+    import uvicorn
+
+    from bot.site.routes import site_routes
+    from bot.web import build_web_app
+
+    base = f"http://{core.settings.host}:{core.settings.port}"
+    print(f"\nKatalog: {base}/k/kba13\nPoster:  {base}/poster/kba13.pdf")
+    if not sys.stdin.isatty() or os.environ.get("CI"):
+        return
+    routes = site_routes(open_session=core.open_session, options=lambda: core.options)
+    app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
+    config = uvicorn.Config(
+        app, host=core.settings.host, port=core.settings.port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    print("Buka alamat di atas di browser; tekan Enter untuk selesai. (Enter to finish)")
+    await asyncio.wait(
+        {serving, asyncio.ensure_future(asyncio.to_thread(sys.stdin.readline))},
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+    server.should_exit = True
+    await serving
 
 
 def _demo_command(line: str, settings: Settings) -> None:
@@ -301,8 +344,11 @@ def _community(args: argparse.Namespace, settings: Settings) -> int:
             from sqlmodel import select
 
             for c in session.exec(select(Community)).all():
-                print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}")
+                public = "public" if c.public_catalogue else "private"
+                print(f"{c.invite_code}\t{c.name}\t{c.timezone}\t{c.language}\t{public}")
             return 0
+        if args.action == "set":
+            return _community_set(args, session, core.settings)
         if not args.name.strip():
             print("guyub: the community needs a name", file=sys.stderr)
             return 2
@@ -352,6 +398,33 @@ def _sending(args: argparse.Namespace, settings: Settings) -> int:
         else:
             lines = broadcast_status_lines(session, limit=args.limit)
     print("\n".join(lines))
+    return 0
+
+
+def _community_set(args: argparse.Namespace, session: Session, settings: Settings) -> int:
+    """`guyub community set KBA13 --public on --area "Palembang"`."""
+    from handlers.public_catalogue import catalogue_path
+
+    community = get_community_by_invite(session=session, invite_code=args.invite)
+    if community is None:
+        print(f"guyub: no community with invite code {args.invite}", file=sys.stderr)
+        return 2
+    if args.public is None and args.area is None:
+        print("guyub: say what to change: --public on|off and/or --area TEXT", file=sys.stderr)
+        return 2
+    if args.area is not None:
+        community.area = args.area.strip()[:80] or None
+    if args.public is not None:
+        community.public_catalogue = args.public == "on"
+    session.add(community)
+    if community.public_catalogue:
+        path = catalogue_path(community)
+        where = (
+            f"{settings.public_base_url.rstrip('/')}{path}" if settings.public_base_url else path
+        )
+        print(f"{community.name}: public catalogue on at {where} (poster: /poster/{path[3:]}.pdf)")
+    else:
+        print(f"{community.name}: public catalogue off")
     return 0
 
 

@@ -15,6 +15,7 @@ from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat, ask_name
 from bot.settings import Settings
+from bot.site.routes import site_routes
 from bot.web import build_web_app
 from handlers.clock import Clock
 from jobs.scheduler import build_specs, catch_up, start_scheduler
@@ -105,6 +106,7 @@ async def _serve(
     stop_sending: Callable[[], Awaitable[None]],
 ) -> None:
     routes = [route for channel in channels for route in channel.routes()]
+    routes += site_routes(open_session=core.open_session, options=lambda: core.options)
     app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
     config = uvicorn.Config(
         app,

@@ -33,6 +33,8 @@ FEATURES = (
     "handlers.announce.command",
     "handlers.report",
     "handlers.community_settings",
+    "handlers.public_catalogue",
+    "handlers.poster",
     "handlers.groups",
     "handlers.smalltalk",
 )

@@ -22,6 +22,7 @@ EXTENSIONS = {
     "image/webp": ".webp",
     "image/gif": ".gif",
     "application/json": ".json",
+    "application/pdf": ".pdf",
     "text/plain": ".txt",
 }
 

@@ -74,6 +74,7 @@ class Community(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     invite_code: str = Field(unique=True, index=True)
+    area: str | None = None  # where it is (kelurahan, town), shown on its public pages
     timezone: str = "Asia/Jakarta"
     language: str = "id"
     approval_required: bool = False
@@ -94,6 +95,8 @@ class Community(SQLModel, table=True):
             JSON, nullable=False, server_default=json.dumps(list(DEFAULT_EVENT_REMINDERS))
         ),
     )
+    # the catalogue at /k/<code> and the poster at /poster/<code> are open to anyone
+    public_catalogue: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -169,13 +169,14 @@ def category_counts(*, session: Session, community_id: int) -> dict[str, int]:
 
 
 def list_category(
-    *, session: Session, community_id: int, category: str, limit: int, offset: int = 0
+    *, session: Session, community_id: int, category: str | None, limit: int, offset: int = 0
 ) -> list[Product]:
-    """Active products of one category, newest first."""
+    """Active products of one category (None: of every category), newest first."""
+    query = select(Product).where(*_active(community_id))
+    if category is not None:
+        query = query.where(Product.category == category)
     query = (
-        select(Product)
-        .where(*_active(community_id), Product.category == category)
-        .order_by(col(Product.created_at).desc(), col(Product.id).desc())
+        query.order_by(col(Product.created_at).desc(), col(Product.id).desc())
         .limit(limit)
         .offset(offset)
     )

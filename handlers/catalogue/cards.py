@@ -1,6 +1,9 @@
 """The product card: what buyers, sellers and coordinators see of one product."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
 
 from handlers.catalogue.categories import category_name
 from handlers.context import Context
@@ -15,6 +18,7 @@ from storage.recommendations import latest_testimonial
 
 __all__ = [
     "CARD_BUTTONS",
+    "Contact",
     "author_name",
     "card_buttons",
     "contact_line",
@@ -22,6 +26,7 @@ __all__ = [
     "product_card",
     "product_cards",
     "product_label",
+    "seller_contact",
     "status_text",
     "testimonial_line",
 ]
@@ -58,28 +63,50 @@ def product_label(product: Product) -> str:
     return f"#{product.id} {product.title}"
 
 
-def _telegram_username(ctx: Context, seller: Member) -> str | None:
-    for identity in identities_of(session=ctx.session, member_id=seller.id or 0):
+def _telegram_username(session: Session, seller: Member) -> str | None:
+    for identity in identities_of(session=session, member_id=seller.id or 0):
         if identity.channel == "telegram" and identity.username:
             return identity.username
     return None
 
 
-def contact_line(ctx: Context, seller: Member) -> str:
-    """How to reach the seller, the way they chose; never a number they hid."""
+@dataclass(frozen=True)
+class Contact:
+    """How a buyer reaches a seller: `whatsapp` and the number's digits (for wa.me), or
+    `telegram` and the username (for t.me)."""
+
+    channel: str
+    target: str
+
+
+def seller_contact(session: Session, seller: Member) -> Contact | None:
+    """The seller's way to be reached, as they chose it; never a number they hid.
+
+    The chat card and the public web page (bot/site) both read this one rule.
+    """
     whatsapp = (
-        f"https://wa.me/{seller.phone.lstrip('+')}"
+        Contact("whatsapp", seller.phone.lstrip("+"))
         if seller.phone and not seller.hide_phone
         else None
     )
-    username = _telegram_username(ctx, seller)
-    telegram = f"https://t.me/{username}" if username else None
+    username = _telegram_username(session, seller)
+    telegram = Contact("telegram", username) if username else None
     preferred = (
         [telegram, whatsapp] if seller.contact_channel == "telegram" else [whatsapp, telegram]
     )
-    link = next((link for link in preferred if link), None)
-    if link is None:
+    return next((contact for contact in preferred if contact), None)
+
+
+def contact_line(ctx: Context, seller: Member) -> str:
+    """How to reach the seller, the way they chose; never a number they hid."""
+    contact = seller_contact(ctx.session, seller)
+    if contact is None:
         return ctx.t("catalogue.card.contact_coordinator")
+    link = (
+        f"https://wa.me/{contact.target}"
+        if contact.channel == "whatsapp"
+        else f"https://t.me/{contact.target}"
+    )
     return ctx.t("catalogue.card.contact", link=link)
 
 

@@ -22,31 +22,41 @@ class Page:
     has_next: bool
 
 
-def _page(rows: list[Product], number: int) -> Page:
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+def _page(rows: list[Product], number: int, size: int) -> Page:
+    return Page(rows[:size], number, len(rows) > size)
 
 
-def search_page(*, session: Session, community_id: int, query: str, number: int = 1) -> Page:
-    """Active products matching every word of `query` (prefixes, any case or accent)."""
+def search_page(
+    *, session: Session, community_id: int, query: str, number: int = 1, size: int = PAGE_SIZE
+) -> Page:
+    """Active products matching every word of `query` (prefixes, any case or accent);
+    `size` per page (five in chat, more on the public web page)."""
     number = max(number, 1)
     rows = search_products(
         session=session,
         community_id=community_id,
         words=search_words(query),
-        limit=PAGE_SIZE + 1,  # one more tells whether there is a next page
-        offset=(number - 1) * PAGE_SIZE,
+        limit=size + 1,  # one more tells whether there is a next page
+        offset=(number - 1) * size,
     )
-    return _page(rows, number)
+    return _page(rows, number, size)
 
 
-def category_page(*, session: Session, community_id: int, category: str, number: int = 1) -> Page:
-    """Active products of one category, newest first."""
+def category_page(
+    *,
+    session: Session,
+    community_id: int,
+    category: str | None,
+    number: int = 1,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """Active products of one category (None: all of them), newest first."""
     number = max(number, 1)
     rows = list_category(
         session=session,
         community_id=community_id,
         category=category,
-        limit=PAGE_SIZE + 1,
-        offset=(number - 1) * PAGE_SIZE,
+        limit=size + 1,
+        offset=(number - 1) * size,
     )
-    return _page(rows, number)
+    return _page(rows, number, size)

@@ -15,7 +15,17 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-__all__ = ["SIZE", "ShareCard", "TextLine", "layout", "render_share_image"]
+__all__ = [
+    "FONTS",
+    "SIZE",
+    "ShareCard",
+    "TextLine",
+    "font",
+    "layout",
+    "qr_image",
+    "qr_modules",
+    "render_share_image",
+]
 
 SIZE = 1080
 MARGIN = 60
@@ -184,17 +194,23 @@ def _placeholder(title: str) -> Image.Image:
     return panel
 
 
-def _qr(link: str) -> Image.Image:
-    """The link as a QR code, exactly QR_SIZE square, with its quiet zone."""
+def qr_modules(link: str) -> list[list[bool]]:
+    """The link as a QR code's modules (True: dark), with the 4-module quiet zone."""
     code = segno.make(link, error="m")
-    modules = list(code.matrix_iter(scale=1, border=4))
+    return [[bool(dark) for dark in row] for row in code.matrix_iter(scale=1, border=4)]
+
+
+def qr_image(link: str, size: int = QR_SIZE) -> Image.Image:
+    """The link as a QR code, exactly `size` square, with its quiet zone (the share image
+    and the join poster, handlers/poster.py)."""
+    modules = qr_modules(link)
     count = len(modules)
     image = Image.new("1", (count, count), 1)
     for y, row in enumerate(modules):
         for x, dark in enumerate(row):
             if dark:
                 image.putpixel((x, y), 0)
-    return image.resize((QR_SIZE, QR_SIZE), Image.Resampling.NEAREST).convert("RGB")
+    return image.resize((size, size), Image.Resampling.NEAREST).convert("RGB")
 
 
 def render_share_image(card: ShareCard) -> bytes:
@@ -212,7 +228,7 @@ def render_share_image(card: ShareCard) -> bytes:
     )
     for line in lines:
         draw.text(line.xy, line.text, font=font(line.size, line.bold), fill=line.colour)
-    image.paste(_qr(card.link), (SIZE - MARGIN - QR_SIZE, PHOTO_HEIGHT + 40))
+    image.paste(qr_image(card.link), (SIZE - MARGIN - QR_SIZE, PHOTO_HEIGHT + 40))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -165,11 +165,52 @@ def test_a_database_with_rows_upgrades_from_0001(tmp_path: Path) -> None:
                 ),
                 {"kind": kind, "key": f"k-{kind}", "now": now},
             )
+        # a member with a chat account and a product: a later revision that rebuilt the
+        # member table (SQLite's batch mode drops it) would cascade-delete both
+        connection.execute(
+            text(
+                "INSERT INTO member (id, community_id, display_name, role, language, hide_phone,"
+                " assisted, created_at, updated_at)"
+                " VALUES (1, 1, 'Siti', 'seller', 'id', 0, 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO channelidentity (channel, address, member_id, display_name,"
+                " created_at) VALUES ('local', 'Siti', 1, 'Siti', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO product (community_id, seller_id, title, description, category,"
+                " status, search_text, created_at, updated_at, last_confirmed_at)"
+                " VALUES (1, 1, 'Keripik', '', 'kuliner', 'active', 'keripik', :now, :now, :now)"
+            ),
+            {"now": now},
+        )
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         lanes = {
             kind: lane for kind, lane in connection.execute(text("SELECT kind, lane FROM outbox"))
         }
+        kept = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("member", "channelidentity", "product")
+        ]
+        flags = (
+            connection.execute(
+                text(
+                    "SELECT leaderboard_hidden FROM member"
+                    " UNION ALL SELECT public_catalogue FROM community"
+                )
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert lanes == {"notice": 1, "digest": 2, "broadcast": 2}
+    assert kept == [1, 1, 1]
+    assert flags == [0, 0]  # new NOT NULL flags default to off

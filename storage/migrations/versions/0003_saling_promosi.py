@@ -133,7 +133,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('buddy_since', storage.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('leaderboard_hidden', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('leaderboard_hidden', sa.Boolean(), server_default='0', nullable=False))
 
     # ### end Alembic commands ###
 

@@ -1,4 +1,4 @@
-"""events titip digest announcements outbox claims
+"""events titip digest announcements outbox claims public catalogue
 
 Revision ID: 0004
 Revises: 0003
@@ -170,9 +170,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_consignment_seller_id'), ['seller_id'], unique=False)
 
     with op.batch_alter_table('community', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('area', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('digest_weekday', sa.Integer(), server_default='4', nullable=False))
         batch_op.add_column(sa.Column('digest_time', sqlmodel.sql.sqltypes.AutoString(), server_default='09:00', nullable=False))
         batch_op.add_column(sa.Column('event_reminders', sa.JSON(), server_default='["-1d@18:00", "-2h"]', nullable=False))
+        batch_op.add_column(sa.Column('public_catalogue', sa.Boolean(), server_default='0', nullable=False))
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
@@ -192,9 +194,11 @@ def downgrade() -> None:
         batch_op.drop_column('claimed_by')
 
     with op.batch_alter_table('community', schema=None) as batch_op:
+        batch_op.drop_column('public_catalogue')
         batch_op.drop_column('event_reminders')
         batch_op.drop_column('digest_time')
         batch_op.drop_column('digest_weekday')
+        batch_op.drop_column('area')
 
     with op.batch_alter_table('consignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consignment_seller_id'))
