@@ -57,13 +57,19 @@ def _week_labels(weeks: list[date], lang: str) -> list[str]:
     return [f"{week.day}/{week.month}" for week in weeks]
 
 
+def _axes(axis: Any, labels: list[str], highest: int) -> None:
+    """Weeks along the bottom; whole numbers up the side, from 0 even for an empty week."""
+    axis.set_xticks(range(len(labels)), labels)
+    axis.set_ylim(0, max(highest, 1) * 1.15)
+    axis.yaxis.get_major_locator().set_params(integer=True)
+
+
 def _bars(axis: Any, labels: list[str], series: list[tuple[str, list[int]]]) -> None:
     width = 0.8 / len(series)
     for i, (name, values) in enumerate(series):
         positions = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
         axis.bar(positions, values, width, label=name, color=COLOURS[i])
-    axis.set_xticks(range(len(labels)), labels)
-    axis.yaxis.get_major_locator().set_params(integer=True)
+    _axes(axis, labels, max((max(values) for _, values in series), default=0))
     axis.legend(frameon=False, fontsize=9)
     axis.spines[["top", "right"]].set_visible(False)
 
@@ -73,8 +79,7 @@ def _stacked(axis: Any, labels: list[str], series: list[tuple[str, list[int]]]) 
     for i, (name, values) in enumerate(series):
         axis.bar(range(len(labels)), values, 0.7, bottom=bottom, label=name, color=COLOURS[i])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    axis.set_xticks(range(len(labels)), labels)
-    axis.yaxis.get_major_locator().set_params(integer=True)
+    _axes(axis, labels, max(bottom, default=0))
     axis.legend(frameon=False, fontsize=8, ncols=2)
     axis.spines[["top", "right"]].set_visible(False)
 

@@ -14,7 +14,7 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from sqlmodel import Session
@@ -61,7 +61,7 @@ from handlers.dates import short_date
 from handlers.events.schedule import upcoming
 from handlers.i18n import t
 from handlers.labels import CHANNEL_TEXT, ROLE_TEXT
-from handlers.messages import Incoming, Reply
+from handlers.messages import Channel, Incoming, Reply
 from handlers.statistics import ALT_TEXT, CHARTS, draw_chart
 from storage.announcements import broadcast_counts, find_announcement, scheduled_announcements
 from storage.communities import identities_of, members_of
@@ -198,7 +198,7 @@ def dashboard_routes(
 
     def incoming(ctx: Context) -> Incoming:
         return Incoming(
-            channel=cast(Any, ctx.identity.channel),
+            channel=Channel(ctx.identity.channel),
             message_id=f"dasbor-{secrets.token_hex(8)}",
             address=ctx.identity.address,
             display_name=ctx.member.display_name if ctx.member else "",

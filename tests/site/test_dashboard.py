@@ -16,7 +16,7 @@ from bot.site.auth import COOKIE, load_secret, sign_session
 from bot.site.dashboard import dashboard_routes_for
 from bot.web import build_web_app
 from handlers.clock import ManualClock
-from handlers.messages import Incoming
+from handlers.messages import Channel, Incoming
 from storage.db import transaction
 from storage.models import (
     Community,
@@ -75,7 +75,7 @@ async def say(core: Core, phone: str, text: str) -> str:
     clock = core.clock
     replies = await core.router.handle(
         Incoming(
-            channel="whatsapp",
+            channel=Channel.WHATSAPP,
             message_id=f"m{clock.now().timestamp()}{text}",
             address=phone,
             display_name="x",
@@ -302,7 +302,7 @@ async def test_pages_render_and_charts_are_png(dash: Dash) -> None:
 async def test_statistik_in_chat_sends_three_pictures(dash: Dash) -> None:
     replies = await dash.core.router.handle(
         Incoming(
-            channel="whatsapp",
+            channel=Channel.WHATSAPP,
             message_id="stats-1",
             address=RT_PHONE,
             display_name="Pak RT",
