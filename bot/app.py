@@ -68,6 +68,7 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     options = Options(
         public_base_url=settings.public_base_url,
+        web_base_url=settings.web_base_url,
         media_dir=settings.media_dir,
         whatsapp_number=settings.whatsapp_number,
         whatsapp_template_price=settings.whatsapp_template_price_idr,

@@ -23,7 +23,13 @@ from bot.settings import Settings
 from handlers.clock import Clock, ManualClock, OffsetClock
 from handlers.i18n import normalize_language
 from handlers.phones import to_e164
-from storage.communities import create_community, find_members, get_community_by_invite, promote
+from storage.communities import (
+    create_community,
+    find_members,
+    get_community_by_invite,
+    members_of,
+    promote,
+)
 from storage.db import (
     NothingToMigrate,
     SchemaOutOfDate,
@@ -271,14 +277,19 @@ async def _demo_web(core: "Core") -> None:
 
     import uvicorn
 
+    from bot.site.dashboard import dashboard_routes_for
     from bot.site.routes import site_routes
     from bot.web import build_web_app
 
     base = f"http://{core.settings.host}:{core.settings.port}"
     print(f"\nKatalog: {base}/k/kba13\nPoster:  {base}/poster/kba13.pdf")
+    link = _demo_dashboard_link(core, base)
+    if link:
+        print(f"Dasbor:  {link}\n         (sekali pakai, 10 menit / one-time, 10 minutes)")
     if not sys.stdin.isatty() or os.environ.get("CI"):
         return
     routes = site_routes(open_session=core.open_session, options=lambda: core.options)
+    routes += dashboard_routes_for(core)
     app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
     config = uvicorn.Config(
         app, host=core.settings.host, port=core.settings.port, log_level="warning"
@@ -292,6 +303,29 @@ async def _demo_web(core: "Core") -> None:
     )
     server.should_exit = True
     await serving
+
+
+def _demo_dashboard_link(core: "Core", base: str) -> str | None:
+    """A one-time dashboard link for the demo community's first coordinator (as DASBOR in
+    chat would send)."""
+    from storage.dashboard import issue_login
+
+    with transaction(core.open_session) as session:
+        community = get_community_by_invite(session=session, invite_code="KBA13")
+        if community is None:
+            return None
+        found = members_of(
+            session=session, community_id=community.id or 0, roles=[Role.COORDINATOR]
+        )
+        if not found:
+            return None
+        token = issue_login(
+            session=session,
+            community_id=community.id or 0,
+            member_id=found[0].id or 0,
+            now=core.clock.now(),
+        )
+    return f"{base}/dasbor/masuk/{token}"
 
 
 def _demo_command(line: str, settings: Settings) -> None:

@@ -5,6 +5,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -24,7 +25,7 @@ from storage.inbox import accept, is_pending, mark_done
 from storage.models import ChannelIdentity, Community, InboxMessage, Member
 from storage.outbox import enqueue, enqueue_reply
 
-__all__ = ["Router"]
+__all__ = ["Router", "queue_notices"]
 
 log = logging.getLogger(__name__)
 
@@ -345,30 +346,42 @@ class Router:
         ctx.session.add(ctx.state)
 
     def _enqueue_notices(self, ctx: Context, msg: Incoming) -> int:
-        if ctx.community is None or ctx.erased:
-            return 0
-        queued = 0
-        for index, notice in enumerate(ctx.outbox):
-            target = ctx.session.get(Member, notice.to_member) if notice.to_member else None
-            if target is None or target.community_id != ctx.community.id:
-                # one community's members are never reached from another (ARCHITECTURE.md)
-                log.warning(
-                    "notice to member %s outside community %s dropped",
-                    notice.to_member,
-                    ctx.community.id,
-                )
-                continue
-            enqueue(
-                session=ctx.session,
-                community_id=ctx.community.id or 0,
-                member_id=notice.to_member,
-                kind=notice.kind,
-                idempotency_key=f"{msg.channel}:{msg.message_id}:{index}",
-                payload=reply_to_payload(notice),
-                now=self.clock.now(),
+        return queue_notices(ctx, f"{msg.channel}:{msg.message_id}", self.clock.now())
+
+    @property
+    def turn(self) -> asyncio.Lock:
+        """Held while a message is handled; the dashboard's actions take it too, so a write
+        never waits on a transaction held open across an await."""
+        return self._turn
+
+
+def queue_notices(ctx: Context, key: str, now: datetime) -> int:
+    """A handler's notices to other members (ctx.notify) as outbox rows keyed `key:index`;
+    only to members of the handler's community. How many were queued."""
+    if ctx.community is None or ctx.erased:
+        return 0
+    queued = 0
+    for index, notice in enumerate(ctx.outbox):
+        target = ctx.session.get(Member, notice.to_member) if notice.to_member else None
+        if target is None or target.community_id != ctx.community.id:
+            # one community's members are never reached from another (ARCHITECTURE.md)
+            log.warning(
+                "notice to member %s outside community %s dropped",
+                notice.to_member,
+                ctx.community.id,
             )
-            queued += 1
-        return queued
+            continue
+        enqueue(
+            session=ctx.session,
+            community_id=ctx.community.id or 0,
+            member_id=notice.to_member,
+            kind=notice.kind,
+            idempotency_key=f"{key}:{index}",
+            payload=reply_to_payload(notice),
+            now=now,
+        )
+        queued += 1
+    return queued
 
 
 def _language(identity: ChannelIdentity, member: Member | None, msg: Incoming) -> str:

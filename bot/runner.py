@@ -15,6 +15,7 @@ from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat, ask_name
 from bot.settings import Settings
+from bot.site.dashboard import dashboard_routes_for
 from bot.site.routes import site_routes
 from bot.web import build_web_app
 from handlers.clock import Clock
@@ -107,6 +108,7 @@ async def _serve(
 ) -> None:
     routes = [route for channel in channels for route in channel.routes()]
     routes += site_routes(open_session=core.open_session, options=lambda: core.options)
+    routes += dashboard_routes_for(core)
     app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
     config = uvicorn.Config(
         app,

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     public_base_url: str | None = None
+    dashboard_secret: SecretStr | None = None  # signs dashboard cookies; made and kept if unset
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
     whatsapp_template_reminder: str | None = None
     whatsapp_template_price_idr: int = 650
     whatsapp_daily_business_initiated_cap: int = 1000
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the web server listens, as a browser on this machine reaches it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> Self:

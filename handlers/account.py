@@ -3,6 +3,8 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from handlers.arguments import parse_name
 from handlers.context import Context, in_language_of
 from handlers.flow import Flow
@@ -17,9 +19,10 @@ from storage.communities import (
     create_link_code,
     erase_member,
     find_members,
+    members_of,
     promote,
 )
-from storage.models import Community, Member, Role
+from storage.models import Community, Member, Product, Role
 
 
 @dataclass
@@ -135,11 +138,43 @@ async def promote_member(msg: Incoming, ctx: Context, rest: str) -> Sequence[Rep
         return [ctx.reply("promote.not_found", name=name, community=ctx.community.name)]
     if len(found) > 1:
         return [ctx.reply("promote.ambiguous", count=len(found), name=name)]
-    member = found[0]
+    return [make_coordinator(ctx, found[0])]
+
+
+def make_coordinator(ctx: Context, member: Member) -> Reply:
+    """Make a member of the coordinator's own community a coordinator; they hear it
+    (`/angkat` and the dashboard)."""
+    assert ctx.community is not None and member.community_id == ctx.community.id
     if member.role == Role.COORDINATOR:
-        return [ctx.reply("promote.already", name=member.display_name)]
+        return ctx.reply("promote.already", name=member.display_name)
     promote(member=member, role=Role.COORDINATOR, now=ctx.now)
     ctx.session.add(member)
     theirs = in_language_of(ctx, member)
     ctx.notify(member.id or 0, theirs.reply("promote.notice", community=ctx.community.name))
-    return [ctx.reply("promote.done", name=member.display_name, community=ctx.community.name)]
+    return ctx.reply("promote.done", name=member.display_name, community=ctx.community.name)
+
+
+def step_down(ctx: Context, member: Member) -> Reply:
+    """A coordinator back to seller (if they sell) or member; never oneself, never the last
+    coordinator (someone must be able to look after the community). They hear it."""
+    assert ctx.community is not None and member.community_id == ctx.community.id
+    if member.role != Role.COORDINATOR:
+        return ctx.reply("dashboard.members.not_coordinator", name=member.display_name)
+    if ctx.member is not None and member.id == ctx.member.id:
+        return ctx.reply("dashboard.members.not_yourself")
+    coordinators = members_of(
+        session=ctx.session, community_id=ctx.community.id or 0, roles=[Role.COORDINATOR]
+    )
+    if len(coordinators) <= 1:
+        return ctx.reply("dashboard.members.last_coordinator")
+    sells = ctx.session.exec(
+        select(Product.id).where(Product.seller_id == member.id).limit(1)
+    ).first()
+    promote(member=member, role=Role.SELLER if sells else Role.MEMBER, now=ctx.now)
+    ctx.session.add(member)
+    theirs = in_language_of(ctx, member)
+    ctx.notify(
+        member.id or 0,
+        theirs.reply("dashboard.members.demoted_notice", community=ctx.community.name),
+    )
+    return ctx.reply("dashboard.members.demoted", name=member.display_name)

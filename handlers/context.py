@@ -32,6 +32,7 @@ class Options:
     telegram_bot_username: str | None = None  # learnt from getMe when Telegram starts
     whatsapp_number: str | None = None  # the bot's WhatsApp number, digits only (wa.me links)
     public_base_url: str | None = None
+    web_base_url: str | None = None  # where this server listens (links when no public one)
     media_dir: Path = Path("data/media")
     max_text_length: int = 4000
     whatsapp_template_price: int = 650  # Rupiah per template message (cost estimates)

@@ -35,6 +35,8 @@ FEATURES = (
     "handlers.community_settings",
     "handlers.public_catalogue",
     "handlers.poster",
+    "handlers.dashboard_login",
+    "handlers.statistics",
     "handlers.groups",
     "handlers.smalltalk",
 )

@@ -17,6 +17,7 @@ __all__ = [
     "ChannelIdentity",
     "Community",
     "ConversationState",
+    "DashboardLogin",
     "Digest",
     "Event",
     "EventOccurrence",
@@ -197,6 +198,19 @@ class LinkCode(SQLModel, table=True):
     code: str = Field(primary_key=True)
     member_id: int = _fk("member.id")
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DashboardLogin(SQLModel, table=True):
+    """A one-time dashboard link a coordinator asked for in chat: only the token's hash is
+    kept, so a copy of the database opens nothing; used once, within minutes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    community_id: int = _fk("community.id")
+    member_id: int = _fk("member.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = _utc()
 
 
 class LinkAttempt(SQLModel, table=True):

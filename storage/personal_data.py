@@ -28,6 +28,7 @@ from storage.models import (
     ChannelIdentity,
     Consignment,
     ConversationState,
+    DashboardLogin,
     Digest,
     Event,
     Exposure,
@@ -210,6 +211,14 @@ RULES: tuple[Rule, ...] = (
     ),
     # the code itself is a secret that grants access: the export only says one exists
     Rule("link_codes", LinkCode, by_member(LinkCode.member_id), Delete(), export=("expires_at",)),
+    # a dashboard link grants access like a link code: the export says when, never the hash
+    Rule(
+        "dashboard_logins",
+        DashboardLogin,
+        by_member(DashboardLogin.member_id),
+        Delete(),
+        export=("created_at", "expires_at", "used_at"),
+    ),
     Rule(
         "messages",
         OutboxMessage,

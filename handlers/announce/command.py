@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.announce.sending import (
+    Preview,
     announcement_message,
     audience_of,
     number,
@@ -168,8 +169,8 @@ def _audience_label(ctx: Context, audience: str, event_id: int | None) -> str:
     return ctx.t("announce.audience.everyone")
 
 
-def _preview(ctx: Context, data: AnnounceData) -> list[Reply]:
-    """The message as members see it, then the numbers and the three choices."""
+def preview_numbers(ctx: Context, data: AnnounceData) -> Preview:
+    """Who would hear it now and what it costs (chat's preview and the dashboard's)."""
     assert ctx.community is not None and ctx.member is not None
     found = audience_of(
         ctx.session,
@@ -179,7 +180,11 @@ def _preview(ctx: Context, data: AnnounceData) -> list[Reply]:
         now=ctx.now,
         exclude_member_id=ctx.member.id,
     )
-    numbers = preview(ctx.session, ctx.community, found, ctx.options, ctx.now)
+    return preview(ctx.session, ctx.community, found, ctx.options, ctx.now)
+
+
+def preview_lines(ctx: Context, data: AnnounceData, numbers: Preview) -> list[str]:
+    """The preview's numbers as lines: audience, apps, paid messages, cost, cap, group."""
     lines = [
         ctx.t(
             "announce.preview.audience",
@@ -209,6 +214,13 @@ def _preview(ctx: Context, data: AnnounceData) -> list[Reply]:
         )
     if numbers.group:
         lines.append(ctx.t("announce.preview.group"))
+    return lines
+
+
+def _preview(ctx: Context, data: AnnounceData) -> list[Reply]:
+    """The message as members see it, then the numbers and the three choices."""
+    assert ctx.community is not None
+    lines = preview_lines(ctx, data, preview_numbers(ctx, data))
     ANNOUNCE.start(ctx, "confirm", data)
     shown = announcement_message(ctx.lang, ctx.community, data.text, data.media)
     return [
@@ -230,12 +242,8 @@ def _choices(ctx: Context) -> list[Button]:
 async def confirm_step(msg: Incoming, ctx: Context, data: AnnounceData) -> Sequence[Reply]:
     """Kirim sekarang, Jadwalkan, or Batal."""
     if ANNOUNCE.said_yes(msg, "send"):
-        row = _create(ctx, data, ctx.now)
-        count = start_announcement(ctx.session, row, ctx.options, ctx.now)
         ANNOUNCE.end(ctx)
-        if count == 0:
-            return [ctx.reply("announce.nobody", id=row.id)]
-        return [ctx.reply("announce.sending", id=row.id, count=count)]
+        return [send_now(ctx, data)[1]]
     if ANNOUNCE.pressed(msg, "later"):
         ANNOUNCE.start(ctx, "when", data)
         return [ctx.reply("announce.ask.when")]
@@ -248,24 +256,40 @@ async def confirm_step(msg: Incoming, ctx: Context, data: AnnounceData) -> Seque
 @ANNOUNCE.step("when", free_text=True)
 async def when_step(msg: Incoming, ctx: Context, data: AnnounceData) -> Sequence[Reply]:
     """When to send it, in plain Indonesian (`besok 08.00`); never in the past."""
+    row, reply = schedule(ctx, data, msg.text)
+    if row is not None:
+        ANNOUNCE.end(ctx)
+    return [reply]
+
+
+def send_now(ctx: Context, data: AnnounceData) -> tuple[Announcement, Reply]:
+    """Kirim sekarang: the announcement and its rows, queued (chat and dashboard)."""
+    row = _create(ctx, data, ctx.now)
+    count = start_announcement(ctx.session, row, ctx.options, ctx.now)
+    if count == 0:
+        return row, ctx.reply("announce.nobody", id=row.id)
+    return row, ctx.reply("announce.sending", id=row.id, count=count)
+
+
+def schedule(ctx: Context, data: AnnounceData, when_text: str) -> tuple[Announcement | None, Reply]:
+    """Jadwalkan at a time said in plain words (`besok 08.00`); None and why when unclear or
+    past (chat and dashboard)."""
     zone = ctx.community.timezone if ctx.community else "Asia/Jakarta"
-    when = read_when(msg.text, now=ctx.now, zone=zone)
+    when = read_when(when_text, now=ctx.now, zone=zone)
     if when is None:
-        return [ctx.reply("announce.when_unknown")]
+        return None, ctx.reply("announce.when_unknown")
     if when.start <= ctx.now:
         shown = full_date(when.start, lang=ctx.lang, zone=zone)
-        return [ctx.reply("announce.when_past", when=shown)]
+        return None, ctx.reply("announce.when_past", when=shown)
     row = _create(ctx, data, when.start)
-    ANNOUNCE.end(ctx)
-    return [
-        ctx.reply(
-            "announce.scheduled",
-            id=row.id,
-            when=full_date(when.start, lang=ctx.lang, zone=zone),
-            list=f"{hint(ctx, 'announce')} daftar",
-            cancel=f"{hint(ctx, 'announce')} batal {row.id}",
-        )
-    ]
+    reply = ctx.reply(
+        "announce.scheduled",
+        id=row.id,
+        when=full_date(when.start, lang=ctx.lang, zone=zone),
+        list=f"{hint(ctx, 'announce')} daftar",
+        cancel=f"{hint(ctx, 'announce')} batal {row.id}",
+    )
+    return row, reply
 
 
 def _create(ctx: Context, data: AnnounceData, at: datetime) -> Announcement:

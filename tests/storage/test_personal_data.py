@@ -14,6 +14,7 @@ from storage.communities import (
     get_or_create_identity,
     join_community,
 )
+from storage.dashboard import issue_login
 from storage.models import (
     Announcement,
     BuddyAssignment,
@@ -133,6 +134,7 @@ def add_person(
         )
     )
     create_link_code(session=session, member_id=member.id, now=NOW)
+    issue_login(session=session, community_id=community_id, member_id=member.id, now=NOW)
     session.add(
         OutboxMessage(
             community_id=community_id,
