@@ -5,6 +5,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlmodel import Session
 
@@ -144,13 +145,14 @@ class Router:
                 replies = await self._answer(msg, ctx)
                 self._remember_buttons(ctx, msg, replies, before)
                 queued = self._enqueue_notices(ctx, msg)
-                if claim_as is not None and not ctx.erased:
-                    rows = self._enqueue_claimed(session, msg, inbox_id, replies, ctx, claim_as)
-                else:
-                    self._enqueue_replies(
-                        session, msg, inbox_id, replies, None if ctx.erased else ctx.member
-                    )
-                    rows = []
+                rows = self._enqueue_replies(
+                    session,
+                    msg,
+                    inbox_id,
+                    replies,
+                    None if ctx.erased else ctx.member,
+                    None if ctx.erased else claim_as,  # erased: no identity to plan with
+                )
                 mark_done(session=session, row=inbox_id, now=self.clock.now())
             if rows:
                 self.claimed[inbox_id] = ClaimedReplies(rows, ctx.member, ctx.identity)
@@ -208,51 +210,30 @@ class Router:
         inbox_id: int,
         replies: Sequence[Reply],
         member: Member | None,
-    ) -> None:
-        """The replies as outbox rows in the reply lane, keyed on the inbox id: handling the
-        same row again adds none. Button numbers continue across them, as shown."""
-        number = 1
-        for index, reply in enumerate(replies):
-            enqueue_reply(
-                session=session,
-                inbox_id=inbox_id,
-                index=index,
-                channel=msg.channel,
-                address=msg.address,
-                chat_id=msg.chat_id if msg.is_group else None,
-                community_id=member.community_id if member else None,
-                member_id=member.id if member else None,
-                payload={**reply_to_payload(reply), "number_from": number},
-                now=self.clock.now(),
-            )
-            number += len(reply.buttons)
-
-    def _enqueue_claimed(
-        self,
-        session: Session,
-        msg: Incoming,
-        inbox_id: int,
-        replies: Sequence[Reply],
-        ctx: Context,
-        worker: str,
+        claim_as: str | None = None,
     ) -> list[ClaimedReply]:
-        """`_enqueue_replies`, the rows written already claimed by `worker`."""
-        member, rows, number = ctx.member, [], 1
+        """The replies as outbox rows in the reply lane, keyed on the inbox id: handling the
+        same row again adds none. Button numbers continue across them, as shown.
+
+        With `claim_as` they are written already claimed by that worker, and returned.
+        """
+        rows, number = [], 1
         for index, reply in enumerate(replies):
-            row = enqueue_claimed_reply(
-                session=session,
-                inbox_id=inbox_id,
-                index=index,
-                channel=msg.channel,
-                address=msg.address,
-                chat_id=msg.chat_id if msg.is_group else None,
-                community_id=member.community_id if member else None,
-                member_id=member.id if member else None,
-                payload={**reply_to_payload(reply), "number_from": number},
-                now=self.clock.now(),
-                worker=worker,
-            )
-            if row is not None:
+            values: dict[str, Any] = {
+                "session": session,
+                "inbox_id": inbox_id,
+                "index": index,
+                "channel": msg.channel,
+                "address": msg.address,
+                "chat_id": msg.chat_id if msg.is_group else None,
+                "community_id": member.community_id if member else None,
+                "member_id": member.id if member else None,
+                "payload": {**reply_to_payload(reply), "number_from": number},
+                "now": self.clock.now(),
+            }
+            if claim_as is None:
+                enqueue_reply(**values)
+            elif (row := enqueue_claimed_reply(**values, worker=claim_as)) is not None:
                 rows.append(row)
             number += len(reply.buttons)
         return rows
