@@ -10,7 +10,14 @@ from bot.router import Router
 from bot.settings import Settings
 from handlers.clock import Clock, SystemClock
 from handlers.context import Options
-from jobs.delivery import DeliveryReport, DeliveryWorker, deliver_due
+from handlers.messages import Incoming, Reply
+from jobs.delivery import (
+    DeliveryReport,
+    DeliveryWorker,
+    ReplyRecorder,
+    deliver_due,
+    send_claimed_replies,
+)
 from jobs.scheduler import JobEnv
 from jobs.sending import Sender
 from storage.db import SessionFactory, make_engine, prepare, session_factory
@@ -83,12 +90,46 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
     )
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
 
+    recorder = ReplyRecorder(open_session, clock)  # the sends of all messages in flight
+
     async def deliver_replies(inbox_id: int) -> DeliveryReport:
+        claimed = router.take_claimed(inbox_id)
+        if claimed is not None:  # written already claimed: no claim transaction needed
+            return await send_claimed_replies(
+                open_session=open_session,
+                senders=senders,
+                clock=clock,
+                rows=claimed.rows,
+                member=claimed.member,
+                identity=claimed.identity,
+                recorder=recorder,
+            )
         return await deliver_due(
             open_session=open_session, senders=senders, clock=clock, inbox_id=inbox_id
         )
 
     inbox = InboxWorker(
-        open_session=open_session, router=router, deliver=deliver_replies, clock=clock
+        open_session=open_session,
+        router=_ClaimingRouter(router, worker.name),
+        deliver=deliver_replies,
+        clock=clock,
     )
     return Core(settings, engine, open_session, clock, options, router, worker, inbox, senders)
+
+
+class _ClaimingRouter:
+    """The router as the inbox worker uses it: replies are written already claimed by this
+    process's delivery worker (so a restart takes back any a crash left `sending`), and
+    `deliver_replies` sends them right after."""
+
+    def __init__(self, router: Router, worker: str) -> None:
+        self.router, self.worker = router, worker
+
+    async def process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
+        return await self.router.process(inbox_id, msg, claim_as=self.worker)
+
+    async def answer(self, inbox_id: int, msg: Incoming, replies: list[Reply]) -> None:
+        await self.router.answer(inbox_id, msg, replies)
+
+    def skip(self, inbox_id: int) -> None:
+        self.router.skip(inbox_id)

@@ -180,10 +180,11 @@ def _where(database_url: str) -> str:
 def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None = None) -> int:
     if args.command == "run":
         from bot.channels.base import CannotStart
-        from bot.runner import CannotListen, run_bot
+        from bot.runner import CannotListen, fast_loop_factory, run_bot
 
         try:
-            asyncio.run(run_bot(settings, clock=clock))
+            with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
+                runner.run(run_bot(settings, clock=clock))
         except CannotListen as error:
             print(f"guyub: {error}", file=sys.stderr)
             return 4

@@ -4,8 +4,9 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -18,19 +19,29 @@ from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.registry import REGISTRY, Command, Registry
 from handlers.text_hygiene import clean_text
-from storage.communities import find_identity, get_or_create_identity
+from storage.communities import find_identity, get_or_create_identity, touch_identity
 from storage.conversations import load_state
 from storage.db import SessionFactory, transaction
 from storage.inbox import accept, is_pending, mark_done
 from storage.models import ChannelIdentity, Community, InboxMessage, Member
-from storage.outbox import enqueue, enqueue_reply
+from storage.outbox import ClaimedReply, enqueue, enqueue_claimed_reply, enqueue_reply
 
-__all__ = ["Router", "queue_notices"]
+__all__ = ["ClaimedReplies", "Router", "queue_notices"]
 
 log = logging.getLogger(__name__)
 
 CANCEL_WORDS = {"batal", "cancel", "/batal", "/cancel"}
 NAME_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class ClaimedReplies:
+    """Replies written already claimed, with what their sending needs (jobs/delivery.py
+    send_claimed_replies): the sender's member and identity as the router had them."""
+
+    rows: list[ClaimedReply]
+    member: Member | None
+    identity: ChannelIdentity | None
 
 
 class Router:
@@ -52,6 +63,9 @@ class Router:
         self.options = options
         self.registry = registry
         self.on_outbox = on_outbox or (lambda: None)
+        self.claimed: dict[int, ClaimedReplies] = {}
+        """Replies of `process(claim_as=...)` by inbox id, until `take_claimed` hands them
+        over to be sent."""
         # One message at a time per process: a transaction never waits on another one
         # held open across an await (SQLite has one writer); handling takes milliseconds.
         self._turn = asyncio.Lock()
@@ -79,13 +93,24 @@ class Router:
                 now=self.clock.now(),
             )
 
-    async def process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
+    async def process(
+        self, inbox_id: int, msg: Incoming, *, claim_as: str | None = None
+    ) -> list[Reply]:
         """Route an inbox row; its effects, replies and `done` commit together.
 
-        A row already done (processed twice after a crash or a race) is left alone.
+        A row already done (processed twice after a crash or a race) is left alone. With
+        `claim_as` (a delivery worker's name) the replies are written already claimed by it
+        and kept for `take_claimed`: the caller sends them at once, without a claim
+        transaction of its own (the inbox worker's hot path: one transaction less per
+        message). Otherwise they wait in the outbox for any delivery worker.
         """
         async with self._turn:
-            return await self._process(inbox_id, msg)
+            return await self._process(inbox_id, msg, claim_as)
+
+    def take_claimed(self, inbox_id: int) -> ClaimedReplies | None:
+        """The replies `process(claim_as=...)` wrote for this row, once; None if it wrote
+        none that way (a duplicate, an apology, an erasure: those wait in the outbox)."""
+        return self.claimed.pop(inbox_id, None)
 
     async def answer(self, inbox_id: int, msg: Incoming, replies: list[Reply]) -> None:
         """Queue replies decided before routing (a photo not fetched) and mark the row done."""
@@ -110,7 +135,7 @@ class Router:
             if row is not None and row.done_at is None:
                 mark_done(session=session, row=row, now=self.clock.now())
 
-    async def _process(self, inbox_id: int, msg: Incoming) -> list[Reply]:
+    async def _process(self, inbox_id: int, msg: Incoming, claim_as: str | None) -> list[Reply]:
         try:
             with transaction(self.open_session) as session:
                 if not is_pending(session=session, inbox_id=inbox_id):
@@ -121,10 +146,17 @@ class Router:
                 replies = await self._answer(msg, ctx)
                 self._remember_buttons(ctx, msg, replies, before)
                 queued = self._enqueue_notices(ctx, msg)
-                self._enqueue_replies(
-                    session, msg, inbox_id, replies, None if ctx.erased else ctx.member
+                rows = self._enqueue_replies(
+                    session,
+                    msg,
+                    inbox_id,
+                    replies,
+                    None if ctx.erased else ctx.member,
+                    None if ctx.erased else claim_as,  # erased: no identity to plan with
                 )
                 mark_done(session=session, row=inbox_id, now=self.clock.now())
+            if rows:
+                self.claimed[inbox_id] = ClaimedReplies(rows, ctx.member, ctx.identity)
             for action in ctx.after_commit:
                 action()
             if queued:
@@ -179,24 +211,33 @@ class Router:
         inbox_id: int,
         replies: Sequence[Reply],
         member: Member | None,
-    ) -> None:
+        claim_as: str | None = None,
+    ) -> list[ClaimedReply]:
         """The replies as outbox rows in the reply lane, keyed on the inbox id: handling the
-        same row again adds none. Button numbers continue across them, as shown."""
-        number = 1
+        same row again adds none. Button numbers continue across them, as shown.
+
+        With `claim_as` they are written already claimed by that worker, and returned.
+        """
+        rows, number = [], 1
         for index, reply in enumerate(replies):
-            enqueue_reply(
-                session=session,
-                inbox_id=inbox_id,
-                index=index,
-                channel=msg.channel,
-                address=msg.address,
-                chat_id=msg.chat_id if msg.is_group else None,
-                community_id=member.community_id if member else None,
-                member_id=member.id if member else None,
-                payload={**reply_to_payload(reply), "number_from": number},
-                now=self.clock.now(),
-            )
+            values: dict[str, Any] = {
+                "session": session,
+                "inbox_id": inbox_id,
+                "index": index,
+                "channel": msg.channel,
+                "address": msg.address,
+                "chat_id": msg.chat_id if msg.is_group else None,
+                "community_id": member.community_id if member else None,
+                "member_id": member.id if member else None,
+                "payload": {**reply_to_payload(reply), "number_from": number},
+                "now": self.clock.now(),
+            }
+            if claim_as is None:
+                enqueue_reply(**values)
+            elif (row := enqueue_claimed_reply(**values, worker=claim_as)) is not None:
+                rows.append(row)
             number += len(reply.buttons)
+        return rows
 
     def _context(self, session: Session, msg: Incoming) -> Context:
         now = self.clock.now()
@@ -207,13 +248,13 @@ class Router:
             display_name=msg.display_name[:NAME_LIMIT],
             now=now,
         )
-        identity.last_inbound_at = now
-        if msg.display_name:
-            identity.display_name = msg.display_name[:NAME_LIMIT]
-        if msg.username:
-            identity.username = msg.username
-        identity.unreachable_at, identity.unreachable_reason = None, None
-        session.add(identity)
+        touch_identity(
+            session=session,
+            identity=identity,
+            now=now,
+            display_name=msg.display_name[:NAME_LIMIT],
+            username=msg.username,
+        )
         member = session.get(Member, identity.member_id) if identity.member_id else None
         settle_first_language(identity, member, msg, self.registry)  # a guest: JOIN, HELP, app
         community = session.get(Community, member.community_id) if member else None

@@ -61,6 +61,19 @@ def quiet_http_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop for the live bot where it is installed, else asyncio's (None).
+
+    Measured with bench/inbound.py: with uvicorn's httptools parser, about a sixth less of
+    the bot's CPU per inbound message (README "Inbound load").
+    """
+    try:
+        import uvloop
+    except ImportError:  # Windows, or a trimmed install: the standard loop works the same
+        return None
+    return uvloop.new_event_loop
+
+
 async def run_bot(
     settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock | None = None
 ) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
-__all__ = ["insert_unless_exists", "run", "table_of"]
+__all__ = ["insert_returning_id", "insert_unless_exists", "run", "table_of"]
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -37,8 +37,16 @@ def insert_unless_exists(session: Session, model: type[SQLModel], values: dict[s
     win; no SAVEPOINT is needed, as a conflict is not an error that aborts the transaction.
     Columns left out get their model defaults.
     """
+    return insert_returning_id(session, model, values) is not None
+
+
+def insert_returning_id(
+    session: Session, model: type[SQLModel], values: dict[str, Any]
+) -> int | None:
+    """`insert_unless_exists`, giving the new row's id (None when the key was taken)."""
     statement = _insert_ignoring(session.get_bind().dialect.name, table_of(model))
-    return run(session, statement, values).first() is not None
+    found = run(session, statement, values).first()
+    return None if found is None else int(found[0])
 
 
 def run(session: Session, statement: Executable, values: dict[str, Any]) -> Any:

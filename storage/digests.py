@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
-from storage.core import insert_unless_exists
+from storage.core import insert_unless_exists, run, table_of
 from storage.models import Digest
 
 __all__ = [
@@ -83,21 +84,30 @@ def record_digest(
     )
 
 
+DIGEST = table_of(Digest)
+PENDING_ID = (
+    select(DIGEST.c.id)
+    .where(
+        DIGEST.c.community_id == bindparam("community_id"),
+        DIGEST.c.member_id == bindparam("member_id"),
+        DIGEST.c.pending.is_not(None),
+        DIGEST.c.followed_at.is_(None),
+        DIGEST.c.created_at > bindparam("since"),
+    )
+    .order_by(DIGEST.c.created_at.desc())
+    .limit(1)
+)
+"""Built once: the owed-digest check runs for every member's every message (and almost
+always finds nothing), so it is one plain SELECT of an id, the row loaded only if found."""
+
+
 def pending_digest(
     *, session: Session, community_id: int, member_id: int, since: datetime
 ) -> Digest | None:
     """The member's latest digest made after `since` that still owes its full text."""
-    return session.exec(
-        select(Digest)
-        .where(
-            Digest.community_id == community_id,
-            Digest.member_id == member_id,
-            col(Digest.pending).is_not(None),
-            col(Digest.followed_at).is_(None),
-            col(Digest.created_at) > since,
-        )
-        .order_by(col(Digest.created_at).desc())
-    ).first()
+    params = {"community_id": community_id, "member_id": member_id, "since": since}
+    found = run(session, PENDING_ID, params).scalar()
+    return None if found is None else session.get(Digest, found)
 
 
 def take_pending(*, session: Session, digest: Digest, now: datetime) -> dict[str, Any] | None:

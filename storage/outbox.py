@@ -1,6 +1,7 @@
 """The outbox: every bot-initiated message is a row first, so nothing is lost or sent twice."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -10,13 +11,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.core import insert_unless_exists, run, table_of
+from storage.core import insert_returning_id, insert_unless_exists, run, table_of
 from storage.models import OutboxLane, OutboxMessage, OutboxStatus
 
 __all__ = [
     "UNROUTED",
+    "ClaimedReply",
     "claim_due",
     "enqueue",
+    "enqueue_claimed_reply",
     "enqueue_reply",
     "find_by_provider_id",
     "is_queued",
@@ -117,6 +120,65 @@ def enqueue_reply(
         address=address,
         inbox_id=inbox_id,
     )
+
+
+@dataclass(frozen=True)
+class ClaimedReply:
+    """A reply row as `enqueue_claimed_reply` wrote it: what sending it needs (a plain
+    object: building an ORM instance per reply cost more than the INSERT)."""
+
+    id: int
+    channel: str
+    address: str
+    chat_id: str | None
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    lane: int = OutboxLane.REPLY
+
+
+def enqueue_claimed_reply(
+    *,
+    session: Session,
+    inbox_id: int,
+    index: int,
+    channel: str,
+    address: str,
+    chat_id: str | None,
+    community_id: int | None,
+    member_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+    worker: str | None,
+) -> ClaimedReply | None:
+    """`enqueue_reply` with the row already claimed by `worker` (status `sending`, one
+    attempt, its lease from `now`): the caller sends it right after its transaction commits,
+    without a claim of its own. The row as written (not in the session), or None if the
+    reply was already queued. A crash before it is recorded leaves it `sending`: taken back
+    like any other claim (when `worker` starts again, or once the lease is over).
+    """
+    values = {
+        "community_id": community_id,
+        "member_id": member_id,
+        "chat_id": chat_id,
+        "channel": channel,
+        "address": address,
+        "inbox_id": inbox_id,
+        "lane": OutboxLane.REPLY,
+        "kind": "reply",
+        "idempotency_key": f"reply:{inbox_id}:{index}",
+        "payload": payload,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "status": OutboxStatus.SENDING,
+        "attempts": 1,
+        "claimed_by": worker,
+    }
+    row_id = insert_returning_id(session, OutboxMessage, values)
+    if row_id is None:
+        return None
+    return ClaimedReply(row_id, channel, address, chat_id, "reply", payload, now)
 
 
 def claim_due(
