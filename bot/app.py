@@ -107,8 +107,13 @@ def build_core(
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
 
     async def deliver_replies(inbox_id: int) -> DeliveryReport:
+        # claimed in this worker's name: a restart after a crash takes them back at once
         return await deliver_due(
-            open_session=open_session, senders=senders, clock=clock, inbox_id=inbox_id
+            open_session=open_session,
+            senders=senders,
+            clock=clock,
+            inbox_id=inbox_id,
+            worker=tag.name,
         )
 
     claims = Claims(tag.name, timedelta(seconds=settings.inbox_lease_seconds)) if shared else None

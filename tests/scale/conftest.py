@@ -3,6 +3,7 @@
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, text
@@ -19,11 +20,10 @@ def schema_url(schema: str) -> str:
     return f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """An empty schema of this test's own; its URL via schema_url()."""
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL not set (no PostgreSQL server answered)")
+@contextmanager
+def fresh_schema() -> Iterator[str]:
+    """An empty schema, dropped afterwards; its URL via schema_url()."""
+    assert PG_URL is not None
     schema = f"guyub_test_{secrets.token_hex(4)}"
     admin = make_engine(PG_URL)
     with admin.begin() as connection:
@@ -34,6 +34,15 @@ def pg_schema() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """An empty schema of this test's own."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set (no PostgreSQL server answered)")
+    with fresh_schema() as schema:
+        yield schema
 
 
 @pytest.fixture
