@@ -288,6 +288,7 @@ class InboxWorker:
                     if not ok:  # keep the order: later rows wait for this one's retry
                         for later in queue:
                             self._queued.discard(later.id or 0)
+                        self._unclaim([later.id or 0 for later in queue])
                         queue.clear()
         finally:
             self._tasks.pop(key, None)
@@ -341,6 +342,17 @@ class InboxWorker:
             attempts = 1
         self._not_before[key] = now + timedelta(seconds=min(2**attempts, 300))
         return False
+
+    def _unclaim(self, ids: list[int]) -> None:
+        """Shared database: rows claimed behind a failed one are free again (they wait
+        for it anyway, and then any worker may take them)."""
+        if self.claims is None or not ids:
+            return
+        try:
+            with transaction(self.open_session) as session:
+                release_claims(session=session, worker=self.claims.worker, ids=ids)
+        except Exception:  # their lease runs out in any case
+            log.exception("inbox: could not release %d rows", len(ids))
 
     def _hold(self, row: InboxMessage, now: datetime) -> bool:
         """Shared database: the retry time is the row's lease, so any worker retries it."""
