@@ -56,7 +56,7 @@ class Leadership:
 
     async def kept(self) -> None:
         """Check every `poll` seconds that the lock is still held; raise LostLeadership
-        when it is not. Returns never on SQLite... it waits forever there."""
+        when it is not (on SQLite, one process: wait until cancelled)."""
         if self.lock is None:
             await asyncio.Event().wait()
             return

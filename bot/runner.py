@@ -106,8 +106,26 @@ async def _run(
         if worker is not None:
             await worker
 
+    background = [asyncio.create_task(state.beat(), name="heartbeat")]
+    if role.schedules and leadership.lock is not None:  # PostgreSQL: wait to lead
+        background.append(
+            asyncio.create_task(
+                state.lead(channels, receive_telegram=role == ProcessRole.SCHEDULER),
+                name="leader",
+            )
+        )
+    state.tasks.extend(background)
+
+    def on_end(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            lost.append(task.exception() or RuntimeError())
+            log.error("%s ended: %s; stopping", task.get_name(), task.exception())
+            stop.set()
+
+    for task in background:
+        task.add_done_callback(on_end)
     try:
-        if not channels and role == ProcessRole.ALL and not core.shared:
+        if not channels and role == ProcessRole.ALL:
             print(
                 "Guyub: no TELEGRAM_BOT_TOKEN or TWILIO_* settings found, so no real channel "
                 "is connected. Running the local channel: type messages below (Ctrl-D to quit).",
@@ -115,33 +133,13 @@ async def _run(
             )
             await run_interactive(core, name=None)
         else:
-            background = [asyncio.create_task(state.beat(), name="heartbeat")]
-            if role.schedules and leadership.lock is not None:
-                background.append(
-                    asyncio.create_task(
-                        state.lead(channels, receive_telegram=role == ProcessRole.SCHEDULER),
-                        name="leader",
-                    )
-                )
-            state.tasks.extend(background)
-
-            def on_end(task: asyncio.Task[None]) -> None:
-                if not task.cancelled() and task.exception() is not None:
-                    lost.append(task.exception() or RuntimeError())
-                    log.error("%s ended: %s; stopping", task.get_name(), task.exception())
-                    stop.set()
-
-            for task in background:
-                task.add_done_callback(on_end)
-            try:
-                await _serve(core, channels, stop, stop_sending, state)
-            finally:
-                for task in background:
-                    task.remove_done_callback(on_end)
-                    task.cancel()
-                await asyncio.gather(*background, return_exceptions=True)
-                await state.forget()
+            await _serve(core, channels, stop, stop_sending, state)
     finally:
+        for task in background:
+            task.remove_done_callback(on_end)
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await state.forget()
         await stop_sending()
         await state.stop_leading()
         core.close()
