@@ -2,10 +2,12 @@
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.inbox import InboxWorker
+from bot.inbox import Claims, InboxWorker
+from bot.roles import ProcessRole, ProcessTag, identity
 from bot.router import Router
 from bot.settings import Settings
 from handlers.clock import Clock, SystemClock
@@ -21,6 +23,7 @@ from jobs.delivery import (
 from jobs.scheduler import JobEnv
 from jobs.sending import Sender
 from storage.db import SessionFactory, make_engine, prepare, session_factory
+from storage.locks import is_shared
 from storage.media import MediaStore
 
 __all__ = ["Core", "build_core"]
@@ -41,6 +44,12 @@ class Core:
     worker: DeliveryWorker
     inbox: InboxWorker
     senders: dict[str, Sender] = field(default_factory=dict)
+    tag: ProcessTag = field(default_factory=lambda: identity(ProcessRole.ALL, None))
+
+    @property
+    def shared(self) -> bool:
+        """Several processes may share this database (PostgreSQL)."""
+        return is_shared(self.engine)
 
     @property
     def job_env(self) -> JobEnv:
@@ -67,10 +76,26 @@ class Core:
         self.engine.dispose()
 
 
-def build_core(settings: Settings, clock: Clock | None = None) -> Core:
-    """Open (and, if empty, create) the database and wire the router and worker."""
+def build_core(
+    settings: Settings, clock: Clock | None = None, *, role: ProcessRole = ProcessRole.ALL
+) -> Core:
+    """Open (and, if empty, create) the database and wire the router and worker.
+
+    On PostgreSQL the inbox is claimed with leases (several workers may share it), and a
+    worker's rate limits are its share of the platforms' (WORKER_PROCESSES).
+    """
     engine = make_engine(settings.database_url)
     prepare(engine)
+    shared = is_shared(engine)
+    tag = identity(role, settings.delivery_worker_name)
+    if shared and settings.worker_processes > 1:
+        share = settings.worker_processes
+        settings = settings.model_copy(
+            update={
+                "telegram_rate_per_second": settings.telegram_rate_per_second / share,
+                "whatsapp_rate_per_second": settings.whatsapp_rate_per_second / share,
+            }
+        )
     open_session = session_factory(engine)
     clock = clock or SystemClock()
     options = Options(
@@ -86,7 +111,8 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
         open_session=open_session,
         senders=senders,
         clock=clock,
-        name=settings.delivery_worker_name,
+        name=tag.name,
+        interval=1.0 if shared else 5.0,  # shared: other processes queue rows without a kick
     )
     router = Router(open_session=open_session, clock=clock, options=options, on_outbox=worker.kick)
 
@@ -104,17 +130,24 @@ def build_core(settings: Settings, clock: Clock | None = None) -> Core:
                 identity=claimed.identity,
                 recorder=recorder,
             )
+        # claimed in this worker's name: a restart after a crash takes them back at once
         return await deliver_due(
-            open_session=open_session, senders=senders, clock=clock, inbox_id=inbox_id
+            open_session=open_session,
+            senders=senders,
+            clock=clock,
+            inbox_id=inbox_id,
+            worker=tag.name,
         )
 
+    claims = Claims(tag.name, timedelta(seconds=settings.inbox_lease_seconds)) if shared else None
     inbox = InboxWorker(
         open_session=open_session,
         router=_ClaimingRouter(router, worker.name),
         deliver=deliver_replies,
         clock=clock,
+        claims=claims,
     )
-    return Core(settings, engine, open_session, clock, options, router, worker, inbox, senders)
+    return Core(settings, engine, open_session, clock, options, router, worker, inbox, senders, tag)
 
 
 class _ClaimingRouter:

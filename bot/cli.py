@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from bot.roles import NotShareable, ProcessRole, identity, tag_logs
 from bot.settings import Settings
 from handlers.clock import Clock, ManualClock, OffsetClock
 from handlers.i18n import normalize_language
@@ -60,7 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--db", metavar="FILE", help="SQLite file to use instead of DATABASE_URL")
         return p
 
-    with_db(sub.add_parser("run", help="start the bot (channels with credentials, or local)"))
+    run = with_db(sub.add_parser("run", help="start the bot (channels with credentials, or local)"))
+    run.add_argument(
+        "--role",
+        default="all",
+        choices=["all", "web", "worker", "scheduler"],
+        help="all (default): the whole bot; on PostgreSQL a process may run one part: "
+        "web (webhooks into the inbox), worker (inbox and outbox), scheduler (jobs, leader)",
+    )
+    with_db(sub.add_parser("status", help="running processes, the leader and queue depths"))
     chat = with_db(sub.add_parser("chat", help="chat with the bot in this terminal"))
     chat.add_argument("--script", metavar="FILE", help="replay a transcript and print replies")
     chat.add_argument("--as", dest="name", help="your local user name (asked for if not given)")
@@ -141,11 +150,16 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         level=logging.WARNING if quiet else settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "run":  # every line says which process wrote it
+        tag_logs(identity(ProcessRole(args.role), settings.delivery_worker_name))
     try:
         return _dispatch(args, settings, clock)
     except SchemaOutOfDate as error:
         print(f"guyub: {error}", file=sys.stderr)
         return 3
+    except NotShareable as error:
+        print(f"guyub: {error}", file=sys.stderr)
+        return 7
     except OperationalError as error:  # parameters are hidden (storage/db.py): no phones here
         print(f"guyub: database error: {error.orig or error}", file=sys.stderr)
         print(f"  database: {_where(settings.database_url)}", file=sys.stderr)
@@ -180,11 +194,18 @@ def _where(database_url: str) -> str:
 def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None = None) -> int:
     if args.command == "run":
         from bot.channels.base import CannotStart
+        from bot.leader import LostLeadership
         from bot.runner import CannotListen, fast_loop_factory, run_bot
 
         try:
             with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
-                runner.run(run_bot(settings, clock=clock))
+                runner.run(run_bot(settings, clock=clock, role=ProcessRole(args.role)))
+        except LostLeadership as error:
+            print(
+                f"guyub: {error}; stopped (restart it: another scheduler leads meanwhile)",
+                file=sys.stderr,
+            )
+            return 8
         except CannotListen as error:
             print(f"guyub: {error}", file=sys.stderr)
             return 4
@@ -208,6 +229,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None 
         return asyncio.run(_demo())
     if args.command == "db":
         return _db(args, settings)
+    if args.command == "status":
+        from bot.status import print_status
+
+        return print_status(settings)
     if args.command == "community":
         return _community(args, settings)
     if args.command == "digest":

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from handlers.clock import Clock
 from handlers.messages import Channel, Incoming, MediaRef, Reply
 from storage.db import SessionFactory, transaction
-from storage.inbox import mark_done, pending
+from storage.inbox import claim, hold, mark_done, pending, release_claims
 from storage.models import InboxMessage
 
 __all__ = [
@@ -38,6 +38,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # a row that keeps failing before routing is given up on, not retried forever
 FETCH = 500
 INTERVAL = 5.0  # look for rows nobody kicked us about (a retry after a failure)
+CLAIM_INTERVAL = 0.2  # shared database: rows are written by other (web) processes
+CLAIM_BATCH = 32  # shared database: rows claimed at once (small: others take the rest)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Shared database (PostgreSQL, several workers): rows are claimed with a lease."""
+
+    worker: str  # claimed_by: this process's name
+    lease: timedelta = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,7 @@ class InboxWorker:
         deliver: Callable[[int], Awaitable[object]],
         clock: Clock,
         concurrency: int = 64,
+        claims: Claims | None = None,
     ) -> None:
         self.open_session, self.router, self.deliver, self.clock = (
             open_session,
@@ -117,6 +128,10 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._newest = 0  # rows up to this id have been seen; a kick only reads newer ones
+        self.concurrency = concurrency
+        self.claims = claims
+        """Set on a shared database: rows are claimed (storage/inbox.py claim), not read."""
+        self._released = False
         self.on_done: list[Callable[[InboxMessage], None]] = []
         """Called with each row once it is handled and its replies were offered to the
         channel: a test waits on this instead of polling, a metric could count it."""
@@ -129,6 +144,12 @@ class InboxWorker:
     def serve(self, channel: str, prepare: Preparer = prepare_stored) -> None:
         """Start processing this channel's rows, beginning with any a crash left behind."""
         self._preparers[channel] = prepare
+        if self.claims is not None and not self._released:
+            self._released = True
+            with transaction(self.open_session) as session:
+                released = release_claims(session=session, worker=self.claims.worker)
+            if released:
+                log.info("inbox: %d rows this worker held before a restart are free", released)
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self._run(), name="inbox-worker")
         self.kick()
@@ -183,7 +204,7 @@ class InboxWorker:
                 log.exception("inbox: could not read pending rows")
             kicked = False
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(INTERVAL):
+                async with asyncio.timeout(CLAIM_INTERVAL if self.claims else INTERVAL):
                     await self._wake.wait()
                     kicked = True
             self._wake.clear()
@@ -195,6 +216,9 @@ class InboxWorker:
         periodic pass reads them all again, which finds rows waiting for a retry.
         """
         if not self._preparers:
+            return
+        if self.claims is not None:
+            self._claim()
             return
         with self.open_session() as session:
             rows = pending(
@@ -224,6 +248,33 @@ class InboxWorker:
                 task = asyncio.create_task(self._drain(key), name=f"inbox-{row.channel}")
                 self._tasks[key] = task
 
+    def _claim(self) -> None:
+        """Shared database: claim what this worker has room for, each row queued behind
+        its sender's (a sender has one row in hand at a time, across all workers)."""
+        assert self.claims is not None
+        room = min(CLAIM_BATCH, self.concurrency - len(self._tasks))
+        if room <= 0:
+            return
+        now = self.clock.now()
+        with transaction(self.open_session) as session:
+            rows = claim(
+                session=session,
+                channels=list(self._preparers),
+                worker=self.claims.worker,
+                now=now,
+                until=now + self.claims.lease,
+                limit=room,
+            )
+        for row in rows:
+            if row.id in self._queued:
+                continue
+            key = (row.channel, row.sender)
+            self._queued.add(row.id or 0)
+            self._queues.setdefault(key, deque()).append(row)
+            if key not in self._tasks:
+                task = asyncio.create_task(self._drain(key), name=f"inbox-{row.channel}")
+                self._tasks[key] = task
+
     async def _drain(self, key: tuple[str, str]) -> None:
         """One sender's rows, one at a time, in order."""
         queue = self._queues[key]
@@ -237,6 +288,7 @@ class InboxWorker:
                     if not ok:  # keep the order: later rows wait for this one's retry
                         for later in queue:
                             self._queued.discard(later.id or 0)
+                        self._unclaim([later.id or 0 for later in queue])
                         queue.clear()
         finally:
             self._tasks.pop(key, None)
@@ -271,6 +323,8 @@ class InboxWorker:
     def _failed(self, row: InboxMessage, key: tuple[str, str]) -> bool:
         """Count the failure; give up after MAX_ATTEMPTS so one message cannot block a person."""
         now = self.clock.now()
+        if self.claims is not None:
+            return self._hold(row, now)
         try:
             with transaction(self.open_session) as session:
                 stored = session.get(InboxMessage, row.id)
@@ -287,4 +341,29 @@ class InboxWorker:
             log.exception("inbox row %s: could not count the failure", row.id)
             attempts = 1
         self._not_before[key] = now + timedelta(seconds=min(2**attempts, 300))
+        return False
+
+    def _unclaim(self, ids: list[int]) -> None:
+        """Shared database: rows claimed behind a failed one are free again (they wait
+        for it anyway, and then any worker may take them)."""
+        if self.claims is None or not ids:
+            return
+        try:
+            with transaction(self.open_session) as session:
+                release_claims(session=session, worker=self.claims.worker, ids=ids)
+        except Exception:  # their lease runs out in any case
+            log.exception("inbox: could not release %d rows", len(ids))
+
+    def _hold(self, row: InboxMessage, now: datetime) -> bool:
+        """Shared database: the retry time is the row's lease, so any worker retries it."""
+        assert self.claims is not None and row.id is not None
+        try:
+            with transaction(self.open_session) as session:
+                attempts = hold(session=session, row_id=row.id, worker=self.claims.worker, now=now)
+                if attempts is not None and attempts >= MAX_ATTEMPTS:
+                    log.error("inbox row %s given up after %d attempts", row.id, attempts)
+                    mark_done(session=session, row=row.id, now=now)
+                return attempts is None or attempts >= MAX_ATTEMPTS
+        except Exception:
+            log.exception("inbox row %s: could not count the failure", row.id)
         return False

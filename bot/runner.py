@@ -10,16 +10,21 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat, ask_name
+from bot.leader import Leadership
+from bot.roles import ProcessRole, sqlite_guard
 from bot.settings import Settings
 from bot.site.dashboard import dashboard_routes_for
 from bot.site.routes import site_routes
-from bot.web import build_web_app
+from bot.web import build_web_app, readiness
 from handlers.clock import Clock
 from jobs.scheduler import build_specs, catch_up, start_scheduler
+from storage.db import transaction
+from storage.processes import beat, forget
 
 __all__ = ["CannotListen", "run_bot", "run_interactive"]
 
@@ -75,30 +80,67 @@ def fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def run_bot(
-    settings: Settings, *, stop: asyncio.Event | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    clock: Clock | None = None,
+    role: ProcessRole = ProcessRole.ALL,
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set); with no credentials, run the local channel.
 
     `stop` and `clock` let a test run the whole process in its own event loop; `stop`
-    has no effect on the local channel, which ends when its input does.
+    has no effect on the local channel, which ends when its input does. `role` (PostgreSQL
+    only, bot/roles.py) runs one part of the bot; `all` runs all of it, as always.
     """
     quiet_http_loggers()
-    core = build_core(settings, clock)
+    guard = sqlite_guard(settings.database_url, role)  # NotShareable: a clear refusal
+    try:
+        await _run(settings, stop or asyncio.Event(), clock, role)
+    finally:
+        if guard is not None:
+            guard.release()
+
+
+async def _run(
+    settings: Settings, stop: asyncio.Event, clock: Clock | None, role: ProcessRole
+) -> None:
+    core = build_core(settings, clock, role=role)
     channels = configured_channels(core)  # each registers its sender with the core
-    specs = build_specs(core.job_env)
-    await catch_up(specs, core.clock.now())
-    scheduler = start_scheduler(core.job_env, specs)
-    worker = asyncio.create_task(core.worker.run(), name="outbox-worker")
+    leadership = Leadership(core.engine, core.clock, settings.leader_poll_seconds)
+    state = _State(core, leadership, role)
+    if role.schedules and leadership.lock is None:  # SQLite: leads at once, as before
+        await state.lead(channels, receive_telegram=False)
+    worker = asyncio.create_task(core.worker.run(), name="outbox-worker") if role.works else None
+    state.tasks.extend([worker] if worker is not None else [])
+    lost: list[BaseException] = []
 
     async def stop_sending() -> None:
         """No more scheduled jobs; the outbox worker finishes the drain it is in."""
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        state.stop_scheduler()
         core.worker.stop()
-        await worker
+        if worker is not None:
+            await worker
 
+    background = [asyncio.create_task(state.beat(), name="heartbeat")]
+    if role.schedules and leadership.lock is not None:  # PostgreSQL: wait to lead
+        background.append(
+            asyncio.create_task(
+                state.lead(channels, receive_telegram=role == ProcessRole.SCHEDULER),
+                name="leader",
+            )
+        )
+    state.tasks.extend(background)
+
+    def on_end(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            lost.append(task.exception() or RuntimeError())
+            log.error("%s ended: %s; stopping", task.get_name(), task.exception())
+            stop.set()
+
+    for task in background:
+        task.add_done_callback(on_end)
     try:
-        if not channels:
+        if not channels and role == ProcessRole.ALL:
             print(
                 "Guyub: no TELEGRAM_BOT_TOKEN or TWILIO_* settings found, so no real channel "
                 "is connected. Running the local channel: type messages below (Ctrl-D to quit).",
@@ -106,11 +148,100 @@ async def run_bot(
             )
             await run_interactive(core, name=None)
         else:
-            await _serve(core, channels, stop or asyncio.Event(), stop_sending)
+            await _serve(core, channels, stop, stop_sending, state)
     finally:
+        for task in background:
+            task.remove_done_callback(on_end)
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        await state.forget()
         await stop_sending()
+        await state.stop_leading()
         core.close()
         log.info("Guyub stopped")
+    if lost:
+        raise lost[0]
+
+
+HEARTBEAT = 5.0  # seconds between a process's heartbeats (storage/processes.py)
+
+
+class _State:
+    """What one process runs, for its shutdown, its heartbeat and /readyz."""
+
+    def __init__(self, core: Core, leadership: Leadership, role: ProcessRole) -> None:
+        self.core, self.leadership, self.role = core, leadership, role
+        self.scheduler: AsyncIOScheduler | None = None
+        self.started_at = core.clock.now()
+        self.leader_channels: list[ChannelAdapter] = []
+        self.tasks: list[asyncio.Task[None]] = []  # the role's loops: all must be running
+
+    def running(self) -> bool:
+        """Whether every loop of the role still runs (for /readyz)."""
+        return all(not task.done() for task in self.tasks)
+
+    async def lead(self, channels: list[ChannelAdapter], *, receive_telegram: bool) -> None:
+        """Wait for the leader lock, then run the scheduled jobs (a catch-up first) and, for
+        a `scheduler` process, receive Telegram (the one poller); hold on while it leads."""
+        await self.leadership.elected()
+        specs = build_specs(self.core.job_env)
+        await catch_up(specs, self.core.clock.now())
+        self.scheduler = start_scheduler(self.core.job_env, specs)
+        if receive_telegram:
+            for channel in channels:
+                if channel.name == "telegram":
+                    await channel.start(serve_inbox=False, receive=True)
+                    self.leader_channels.append(channel)
+        if self.leadership.lock is not None:
+            await self.leadership.kept()
+
+    def stop_scheduler(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def stop_leading(self) -> None:
+        for channel in self.leader_channels:
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("channel %s did not stop cleanly", channel.name)
+        self.leader_channels.clear()
+        self.leadership.resign()
+
+    def _beat(self) -> None:
+        tag = self.core.tag
+        with transaction(self.core.open_session) as session:
+            beat(
+                session=session,
+                process_id=tag.name,
+                role=tag.role.value,
+                host=tag.host,
+                pid=tag.pid,
+                started_at=self.started_at,
+                now=self.core.clock.now(),
+                leader=self.leadership.leading and self.role.schedules,
+            )
+
+    async def beat(self) -> None:
+        """Tell the database this process is alive, every HEARTBEAT seconds of real time."""
+        while True:
+            try:
+                await asyncio.to_thread(self._beat)
+            except Exception as error:  # the database is away: /readyz says so
+                log.warning("heartbeat not recorded: %s", error)
+            await asyncio.sleep(HEARTBEAT)
+
+    async def forget(self) -> None:
+        """A clean stop leaves the process list at once."""
+
+        def forget_me() -> None:
+            with transaction(self.core.open_session) as session:
+                forget(session=session, process_id=self.core.tag.name)
+
+        try:
+            await asyncio.to_thread(forget_me)
+        except Exception:
+            log.warning("could not remove this process from the process list")
 
 
 async def _serve(
@@ -118,11 +249,18 @@ async def _serve(
     channels: list[ChannelAdapter],
     stop: asyncio.Event,
     stop_sending: Callable[[], Awaitable[None]],
+    state: _State,
 ) -> None:
+    role = state.role
     routes = [route for channel in channels for route in channel.routes()]
     routes += site_routes(open_session=core.open_session, options=lambda: core.options)
     routes += dashboard_routes_for(core)
-    app = build_web_app(open_session=core.open_session, media=core.media, routes=routes)
+    app = build_web_app(
+        open_session=core.open_session,
+        media=core.media,
+        routes=routes if role.serves_webhooks else [],
+        ready=lambda: readiness(core.engine, role.value, state.leadership.leading, state.running()),
+    )
     config = uvicorn.Config(
         app,
         host=core.settings.host,
@@ -149,7 +287,14 @@ async def _serve(
     started: list[ChannelAdapter] = []
     try:
         for channel in channels:
-            await channel.start()
+            if role == ProcessRole.ALL:
+                await channel.start()
+            elif role == ProcessRole.WORKER:
+                await channel.start(serve_inbox=True, receive=False)
+            elif role == ProcessRole.WEB:
+                channel.accept_webhooks()
+            else:
+                continue  # scheduler: the leader starts Telegram itself
             started.append(channel)
             log.info("channel %s started", channel.name)
         waiter = asyncio.create_task(stop.wait())

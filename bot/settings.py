@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     twilio_media_hosts: str = "api.twilio.com,*.twiliocdn.com"
     whatsapp_rate_per_second: float = 80.0
     delivery_worker_name: str | None = None
+    inbox_lease_seconds: float = 60.0
+    leader_poll_seconds: float = 5.0
+    worker_processes: int = 1
     whatsapp_template_notice: str | None = None
     whatsapp_template_digest: str | None = None
     whatsapp_template_broadcast: str | None = None

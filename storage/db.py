@@ -146,7 +146,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision (`guyub db upgrade`)."""
+    """Bring the schema to the newest revision (`guyub db upgrade`); on PostgreSQL under
+    the migrations lock, so two upgrades at once run one after the other."""
+    from storage.locks import migration_lock
+
+    with migration_lock(engine):
+        _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> None:
     command.upgrade(_alembic_config(engine), "head")
 
 
@@ -164,11 +172,15 @@ def prepare(engine: Engine) -> None:
     """Create the schema in an empty database; otherwise insist it is up to date.
 
     An empty database has nothing to corrupt, so a first start needs no extra step;
-    an existing one is never migrated behind the operator's back.
+    an existing one is never migrated behind the operator's back. On PostgreSQL this runs
+    under an advisory lock: processes starting together create the schema once.
     """
-    if not inspect(engine).get_table_names():
-        upgrade(engine)
-    check_schema(engine)
+    from storage.locks import migration_lock
+
+    with migration_lock(engine):
+        if not inspect(engine).get_table_names():
+            _upgrade(engine)
+        check_schema(engine)
 
 
 def session_factory(engine: Engine) -> SessionFactory:

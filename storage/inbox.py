@@ -6,10 +6,10 @@ resumes every row not done at start-up.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, delete, select
 
@@ -17,7 +17,16 @@ from storage.core import run, table_of
 from storage.inbound import mark_processed
 from storage.models import InboxMessage
 
-__all__ = ["accept", "is_pending", "mark_done", "pending", "prune_done"]
+__all__ = [
+    "accept",
+    "claim",
+    "hold",
+    "is_pending",
+    "mark_done",
+    "pending",
+    "prune_done",
+    "release_claims",
+]
 
 INBOX = table_of(InboxMessage)
 INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
@@ -89,4 +98,99 @@ def prune_done(*, session: Session, before: datetime) -> int:
             col(InboxMessage.done_at).is_not(None), col(InboxMessage.done_at) < before
         )
     )
+    return int(result.rowcount or 0)
+
+
+CLAIM = text(
+    """
+    WITH heads AS (
+        SELECT i.id, i.channel, i.sender FROM inbox AS i
+        WHERE i.done_at IS NULL
+          AND i.channel IN :channels
+          AND (i.lease_until IS NULL OR i.lease_until <= :now)
+          AND NOT EXISTS (
+              SELECT 1 FROM inbox AS e
+              WHERE e.sender = i.sender AND e.channel = i.channel
+                AND e.done_at IS NULL AND e.id < i.id
+          )
+        ORDER BY i.id
+        LIMIT :senders
+        FOR UPDATE OF i SKIP LOCKED
+    ),
+    picked AS (
+        SELECT r.id FROM inbox AS r JOIN heads AS h
+          ON r.channel = h.channel AND r.sender = h.sender AND r.id >= h.id
+        WHERE r.done_at IS NULL AND (r.lease_until IS NULL OR r.lease_until <= :now)
+        ORDER BY r.id
+        LIMIT :rows
+        FOR UPDATE OF r SKIP LOCKED
+    )
+    UPDATE inbox SET claimed_by = :worker, lease_until = :until
+    FROM picked WHERE inbox.id = picked.id
+    RETURNING inbox.id
+    """
+).bindparams(bindparam("channels", expanding=True))
+ROWS_PER_SENDER = 8  # on average: a claim takes a sender's waiting rows with its oldest
+
+
+def claim(
+    *,
+    session: Session,
+    channels: Sequence[str],
+    worker: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+) -> list[InboxMessage]:
+    """PostgreSQL, several workers: take the oldest rows of up to `limit` senders, with
+    the rows waiting behind them (in all at most ROWS_PER_SENDER x `limit`), oldest first.
+
+    A sender's rows are claimable only from their oldest unfinished row, and only when
+    that row is free (not leased), so one person's messages are handled one after another,
+    in order, by one worker at a time; taking the rows behind it in the same claim saves a
+    claim per message. The claim is a lease until `until`: a killed worker's rows are taken
+    again once it is over, never before. SKIP LOCKED lets workers claim side by side.
+    """
+    if not channels or limit <= 0:
+        return []
+    params = {
+        "channels": list(channels),
+        "now": now,
+        "until": until,
+        "worker": worker,
+        "senders": limit,
+        "rows": limit * ROWS_PER_SENDER,
+    }
+    ids = [row_id for (row_id,) in session.execute(CLAIM, params)]
+    if not ids:
+        return []
+    rows = session.exec(
+        select(InboxMessage).where(col(InboxMessage.id).in_(ids)).order_by(col(InboxMessage.id))
+    ).all()
+    return list(rows)
+
+
+def hold(*, session: Session, row_id: int, worker: str, now: datetime) -> int | None:
+    """A row that failed: one more attempt counted, and kept (leased) until its retry time
+    (2, 4, 8 ... s, at most 5 min); its sender's later rows wait behind it. The attempts
+    so far, or None if it is done or gone."""
+    row = session.get(InboxMessage, row_id)
+    if row is None or row.done_at is not None:
+        return None
+    row.attempts += 1
+    row.claimed_by = worker
+    row.lease_until = now + timedelta(seconds=min(2**row.attempts, 300))
+    session.add(row)
+    return row.attempts
+
+
+def release_claims(*, session: Session, worker: str, ids: Sequence[int] | None = None) -> int:
+    """The rows this worker holds (`ids`: only those) go back to everyone now: at start,
+    what a previous run held; after a failure, the rows queued behind the failed one."""
+    query = update(InboxMessage).where(
+        col(InboxMessage.claimed_by) == worker, col(InboxMessage.done_at).is_(None)
+    )
+    if ids is not None:
+        query = query.where(col(InboxMessage.id).in_(list(ids)))
+    result = session.exec(query.values(claimed_by=None, lease_until=None))
     return int(result.rowcount or 0)

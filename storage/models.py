@@ -190,6 +190,25 @@ class InboxMessage(SQLModel, table=True):
     attempts: int = 0
     received_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = _utc(index=True)
+    # PostgreSQL, several workers: who holds the row and until when (also a failed row's
+    # retry time); a killed worker's rows are taken again once the lease is over
+    claimed_by: str | None = None
+    lease_until: datetime | None = _utc()
+
+
+class ProcessBeat(SQLModel, table=True):
+    """One running `guyub run` process, seen every few seconds (`guyub status`, the
+    per-process share of the rate limits)."""
+
+    __tablename__ = "process"
+
+    id: str = Field(primary_key=True)  # the process name: DELIVERY_WORKER_NAME, or host:pid
+    role: str
+    host: str
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    leader: bool = False  # holds the scheduler lock (runs the jobs, polls Telegram)
 
 
 class LinkCode(SQLModel, table=True):

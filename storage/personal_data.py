@@ -398,6 +398,7 @@ NOT_PERSONAL: dict[str, str] = {
     "eventoccurrence": "one occurrence of an event moved or cancelled: when, never who",
     "whatsappquota": "how many business-initiated WhatsApp messages a day uses; no person",
     "processedinbound": "platform message ids with a time, kept to drop duplicates; no person",
+    "process": "the running Guyub processes (host, pid, role); no person",
     "linkattempt": (
         "a one-way hash of a chat address that typed a wrong link code, deleted within the hour;"
         " not tied to a member on purpose, so erasing one's data cannot reset the guessing limit"

@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -64,8 +64,11 @@ class GuyubProcess:
     service manager's SIGTERM. Leaving the `async with` block always ends the process.
     """
 
-    def __init__(self, settings: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self, settings: Mapping[str, str], log_path: Path, args: Sequence[str] = ()
+    ) -> None:
         self.settings = dict(settings)
+        self.args = list(args)  # after `run`, e.g. ["--role", "worker"]
         self.port = int(self.settings["PORT"])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -84,6 +87,7 @@ class GuyubProcess:
                 "-m",
                 "bot",
                 "run",
+                *self.args,
                 cwd=self.log_path.parent,  # no .env of this machine is read
                 env=clean_env(self.settings),
                 stdin=asyncio.subprocess.DEVNULL,

@@ -31,8 +31,12 @@ class ChannelAdapter(Protocol):
         """HTTP routes to mount in the shared web app (webhooks); may be empty."""
         ...
 
-    async def start(self) -> None:
-        """Begin receiving (polling, or registering a webhook)."""
+    def accept_webhooks(self) -> None:
+        """Answer webhook POSTs (`--role web`: nothing else runs in the process)."""
+        ...
+
+    async def start(self, *, serve_inbox: bool = True, receive: bool = True) -> None:
+        """Begin receiving (polling, or registering a webhook) and handling the inbox."""
         ...
 
     async def stop(self) -> None:

@@ -125,9 +125,14 @@ class TelegramChannel:
             return []
         return [Route(self.webhook_path, self._webhook, methods=["POST"])]
 
-    async def start(self) -> None:
+    def accept_webhooks(self) -> None:
+        """`--role web`: answer webhook POSTs (into the inbox) without meeting the bot."""
+        self._accepting = True
+
+    async def start(self, *, serve_inbox: bool = True, receive: bool = True) -> None:
         """Meet the bot (getMe), publish the menu, resume the inbox, then poll or register
-        the webhook."""
+        the webhook. A `worker` process only serves the inbox (`receive=False`); the leading
+        `scheduler` only receives (`serve_inbox=False`): one poller among all processes."""
         bot = self.application.bot
         try:
             await _with_retries(self.application.initialize, self.core)
@@ -137,9 +142,13 @@ class TelegramChannel:
         options = replace(self.core.options, telegram_bot_username=bot.username)
         self.core.options = self.core.router.options = options
         self.sender.ready = True
-        await publish_commands(bot, self.core.open_session)
-        self.core.inbox.serve(Channel.TELEGRAM, self._prepare)
+        if receive:
+            await publish_commands(bot, self.core.open_session)
+        if serve_inbox:
+            self.core.inbox.serve(Channel.TELEGRAM, self._prepare)
         self._accepting = True
+        if not receive:
+            return
         if self.webhook_url:
             assert self.secret is not None
             url, secret = self.webhook_url, self.secret

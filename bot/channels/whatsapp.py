@@ -74,13 +74,19 @@ class WhatsAppChannel:
             Route("/whatsapp/status", self.status, methods=["POST"]),
         ]
 
-    async def start(self) -> None:
+    def accept_webhooks(self) -> None:
+        """`--role web`: answer webhooks (into the inbox); nothing to open for that."""
+        self._stopping = False
+
+    async def start(self, *, serve_inbox: bool = True, receive: bool = True) -> None:
         """Open the HTTP sessions inside the running loop, then work through the inbox
-        (beginning with whatever a crash left in it)."""
+        (beginning with whatever a crash left in it). Twilio always POSTs: nothing to
+        start for `receive`."""
         self._stopping = False
         await self.sender.open()
         self._media_http()
-        self.core.inbox.serve(Channel.WHATSAPP, self._prepare)
+        if serve_inbox:
+            self.core.inbox.serve(Channel.WHATSAPP, self._prepare)
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:  # noqa: ASYNC109
         """Refuse new webhooks, finish the messages in the inbox (up to `timeout`; the rest
