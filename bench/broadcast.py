@@ -449,6 +449,7 @@ class Outcome:
     peak_mb: float = 0.0
     cpu: float = 0.0  # CPU seconds of the Guyub processes once started (not their start-up)
     startup_cpu: float = 0.0  # CPU seconds of the (last) start-up, up to /healthz answering
+    startup_mb: float = 0.0  # peak RSS once started, before sending
     in_flight_at_kills: list[int] = field(default_factory=list)
 
 
@@ -473,6 +474,7 @@ async def run_guyub(
             process = GuyubProcess(env, folder / f"{name}-{attempt}.log")
             await process.start(timeout=60)
             outcome.startup_cpu = started_cpu = cpu_seconds(process.pid)
+            outcome.startup_mb = peak_rss_mb(process.pid)
             spent_before = outcome.cpu
             if args.profile:
                 profile(process.pid, Path(args.profile) / f"{name}-{attempt}.txt")
@@ -551,7 +553,8 @@ def report(
     print(
         f"\n== {outcome.name}: {outcome.seconds:.1f} s in all; Guyub used {outcome.cpu:.1f} s of "
         f"CPU after start-up ({per:.2f} ms per message, so {1000 / per if per else 0:.0f} msg/s "
-        f"on one core; start-up {outcome.startup_cpu:.1f} s), peak RSS {outcome.peak_mb:.0f} MB"
+        f"on one core; start-up {outcome.startup_cpu:.1f} s), peak RSS {outcome.peak_mb:.0f} MB "
+        f"({outcome.startup_mb:.0f} MB once started)"
     )
     if outcome.in_flight_at_kills:
         print(

@@ -285,15 +285,14 @@ async def deliver_due(
                 worker=worker,
             )
             report.claimed = len(claimed)
-            return _plan_rows(session, claimed, senders) if claimed else []
+            plans = _plan_rows(session, claimed, senders) if claimed else []
+            for plan in plans:  # in the claim's transaction: one commit, off the loop
+                if plan.skip_reason:
+                    _record_skip(session, plan, now, report)
+            return plans
 
     # in a thread: the sends of other batches in flight go on meanwhile, on time
     plans = await asyncio.to_thread(claim) if threaded else claim()
-    skipped = [plan for plan in plans if plan.skip_reason]
-    if skipped:
-        with transaction(open_session) as session:
-            for plan in skipped:
-                _record_skip(session, plan, clock.now(), report)
     recorder = _Recorder(open_session, clock, report, rng, threaded)
 
     async def send_in_order(queue: list[_Planned]) -> None:
