@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import shutil
 import signal
 import subprocess
@@ -275,8 +276,11 @@ class Seen:
 class FakesProcess:
     """The fakes in a child process (`--serve-fakes`), read through their /_bench routes."""
 
-    def __init__(self, latency: float, limits: bool, refused: set[str], folder: Path) -> None:
+    def __init__(
+        self, latency: float, limits: bool, refused: set[str], folder: Path, nice: int = 0
+    ) -> None:
         self.latency, self.limits, self.refused, self.folder = latency, limits, refused, folder
+        self.nice = nice
         self.port = free_port()
         self.process: asyncio.subprocess.Process | None = None
         self.http: httpx.AsyncClient | None = None
@@ -291,6 +295,7 @@ class FakesProcess:
         command = [sys.executable, __file__, "--serve-fakes", str(self.port)]
         command += ["--latency", str(self.latency), "--refused", str(refused)]
         command += [] if self.limits else ["--no-limits"]
+        command += ["--fakes-nice", str(self.nice)]
         self.process = await asyncio.create_subprocess_exec(*command)
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10)
         for _ in range(200):
@@ -331,6 +336,11 @@ class FakesProcess:
 
 async def serve_fakes(args: argparse.Namespace, refused: set[str]) -> None:
     """The child process: the fakes until terminated."""
+    if args.fakes_nice:
+        try:  # a platform stamps a request at its own edge, not when our machine lets it
+            os.nice(args.fakes_nice)
+        except OSError as error:
+            print(f"  (fakes at normal priority: {error})")
     fakes = Fakes(args.latency, limits=not args.no_limits, refused=refused, port=args.serve_fakes)
     await fakes.start()
     stop = asyncio.Event()
@@ -601,7 +611,11 @@ async def one_run(name: str, args: argparse.Namespace) -> None:
             f"{time.monotonic() - built:.1f} s"
         )
         fakes = FakesProcess(
-            args.latency, limits=name != "lifted", refused=population.refused, folder=folder
+            args.latency,
+            limits=name != "lifted",
+            refused=population.refused,
+            folder=folder,
+            nice=args.fakes_nice,
         )
         await fakes.start()
         try:
@@ -630,6 +644,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
     parser.add_argument("--profile", help="a folder for py-spy recordings of Guyub")
+    parser.add_argument(
+        "--fakes-nice",
+        type=int,
+        default=0,
+        help="niceness of the fakes' process (-10: their arrival stamps are not delayed by "
+        "other load on the machine; needs root)",
+    )
     parser.add_argument("--serve-fakes", type=int, help=argparse.SUPPRESS)  # the child
     parser.add_argument("--refused", help=argparse.SUPPRESS)
     parser.add_argument("--no-limits", action="store_true", help=argparse.SUPPRESS)
