@@ -25,7 +25,9 @@ Per channel it prints messages delivered, seconds (first to last delivery), the 
 share of the limit, 429s, lost (due but never delivered), duplicated, and sent to members
 who opted out; and the process's peak memory (VmHWM). The fakes count a request when it
 arrives (their handler's first line, before the body is read), as a platform would.
-`--profile DIR` records Guyub with py-spy (if installed) into DIR/<run>.svg.
+`--profile DIR` records Guyub with py-spy (if installed) into DIR/<run>-<start>.txt
+(collapsed stacks); `--fakes-nice -10` runs the fakes at a higher priority (root only).
+CPU is counted from /healthz answering, so the start-up (imports) is reported apart.
 """
 
 from __future__ import annotations
