@@ -5,8 +5,9 @@ Run from the repository root:
     .venv/bin/python bench/broadcast.py                  # 10,000 members, three runs
     .venv/bin/python bench/broadcast.py --members 2000   # a quicker run
 
-Loopback fakes of the Telegram Bot API and of Twilio's Messages endpoint (in this process)
-answer each request after `--latency` seconds (100 ms) and enforce the platforms' limits
+Loopback fakes of the Telegram Bot API and of Twilio's Messages endpoint (in a process of
+their own, so neither the bench's bookkeeping nor Guyub shares their event loop) answer
+each request after `--latency` seconds (100 ms) and enforce the platforms' limits
 exactly, in sliding windows: Telegram 30 messages/s for the bot and 1/s per chat, Twilio
 80/s per sender; a request over a limit gets 429 with retry_after (Telegram) or Retry-After
 (Twilio, error 20429). Every `--blocked-every`-th member has blocked the bot (403) or has
@@ -22,7 +23,11 @@ Runs:
 
 Per channel it prints messages delivered, seconds (first to last delivery), the rate as a
 share of the limit, 429s, lost (due but never delivered), duplicated, and sent to members
-who opted out; and the process's peak memory (VmHWM).
+who opted out; and the process's peak memory (VmHWM). The fakes count a request when it
+arrives (their handler's first line, before the body is read), as a platform would.
+`--profile DIR` records Guyub with py-spy (if installed) into DIR/<run>-<start>.txt
+(collapsed stacks); `--fakes-nice -10` runs the fakes at a higher priority (root only).
+CPU is counted from /healthz answering, so the start-up (imports) is reported apart.
 """
 
 from __future__ import annotations
@@ -30,7 +35,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,6 +110,15 @@ class Platform:
         answered = sum(1 for t in self.accepted_at[-500:] if now - t < recently + self.latency)
         return self.in_progress + answered
 
+    def stats(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "limit": self.limit,
+            "received": dict(self.received),
+            "accepted_at": self.accepted_at,
+            "too_many": self.too_many,
+        }
+
     def reset(self) -> None:
         self.received.clear()
         self.accepted_at.clear()
@@ -113,14 +130,14 @@ class Platform:
 class Fakes:
     """The two platforms on 127.0.0.1, each adding `latency` to every answer."""
 
-    def __init__(self, latency: float, limits: bool, refused: set[str]) -> None:
+    def __init__(self, latency: float, limits: bool, refused: set[str], port: int = 0) -> None:
         self.telegram = Platform("telegram", LIMITS["telegram"] if limits else None, latency)
         self.whatsapp = Platform("whatsapp", LIMITS["whatsapp"] if limits else None, latency)
         self.refused = refused  # blocked Telegram chats and invalid WhatsApp numbers
         self.limits = limits
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
 
     @property
     def base_url(self) -> str:
@@ -130,16 +147,39 @@ class Fakes:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._telegram)
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
+        app.router.add_get("/_bench/delivered", self._delivered)
+        app.router.add_get("/_bench/in_flight", self._in_flight)
+        app.router.add_get("/_bench/stats", self._stats)
+        app.router.add_post("/_bench/reset", self._reset)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        self.port = free_port()
+        self.port = self.port or free_port()
         await web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=2048).start()
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    @property
+    def platforms(self) -> tuple[Platform, Platform]:
+        return self.telegram, self.whatsapp
+
+    async def _delivered(self, _request: web.Request) -> web.Response:
+        return web.json_response(sum(len(p.received) for p in self.platforms))
+
+    async def _in_flight(self, _request: web.Request) -> web.Response:
+        return web.json_response(sum(p.in_flight() for p in self.platforms))
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        return web.json_response([p.stats() for p in self.platforms])
+
+    async def _reset(self, _request: web.Request) -> web.Response:
+        for platform in self.platforms:
+            platform.reset()
+        return web.json_response(True)
+
     async def _telegram(self, request: web.Request) -> web.Response:
+        now = time.monotonic()  # its arrival: the moment a platform counts it
         method = request.match_info["method"].lower()
         if method == "getme":
             user = {"id": 123456, "is_bot": True, "first_name": "Guyub", "username": "guyub_bot"}
@@ -156,7 +196,6 @@ class Fakes:
         platform = self.telegram
         platform.in_progress += 1
         try:
-            now = time.monotonic()
             if chat in self.refused:
                 await asyncio.sleep(platform.latency)
                 body = {
@@ -194,12 +233,12 @@ class Fakes:
             platform.in_progress -= 1
 
     async def _twilio(self, request: web.Request) -> web.Response:
+        now = time.monotonic()  # its arrival: the moment a platform counts it
         form = await request.post()
         to = str(form.get("To", "")).removeprefix("whatsapp:")
         platform = self.whatsapp
         platform.in_progress += 1
         try:
-            now = time.monotonic()
             refused = to in self.refused
             wait = None if refused else platform.window.admit(now)
             await asyncio.sleep(platform.latency)
@@ -223,6 +262,93 @@ class Fakes:
             return web.json_response(body, status=201)
         finally:
             platform.in_progress -= 1
+
+
+@dataclass
+class Seen:
+    """What one fake saw, as the bench process reads it back."""
+
+    name: str
+    limit: float | None
+    received: Counter[str]
+    accepted_at: list[float]
+    too_many: int
+
+
+class FakesProcess:
+    """The fakes in a child process (`--serve-fakes`), read through their /_bench routes."""
+
+    def __init__(
+        self, latency: float, limits: bool, refused: set[str], folder: Path, nice: int = 0
+    ) -> None:
+        self.latency, self.limits, self.refused, self.folder = latency, limits, refused, folder
+        self.nice = nice
+        self.port = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+        self.http: httpx.AsyncClient | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        refused = self.folder / "refused.txt"
+        refused.write_text("\n".join(sorted(self.refused)))
+        command = [sys.executable, __file__, "--serve-fakes", str(self.port)]
+        command += ["--latency", str(self.latency), "--refused", str(refused)]
+        command += [] if self.limits else ["--no-limits"]
+        command += ["--fakes-nice", str(self.nice)]
+        self.process = await asyncio.create_subprocess_exec(*command)
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10)
+        for _ in range(200):
+            try:
+                await self.http.get("/_bench/delivered")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)  # another process starting: nothing to await
+        raise RuntimeError("the fakes did not start")
+
+    async def get(self, what: str) -> Any:
+        assert self.http is not None
+        return (await self.http.get(f"/_bench/{what}")).json()
+
+    async def delivered(self) -> int:
+        return int(await self.get("delivered"))
+
+    async def in_flight(self) -> int:
+        return int(await self.get("in_flight"))
+
+    async def seen(self) -> list[Seen]:
+        return [
+            Seen(p["name"], p["limit"], Counter(p["received"]), p["accepted_at"], p["too_many"])
+            for p in await self.get("stats")
+        ]
+
+    async def reset(self) -> None:
+        assert self.http is not None
+        await self.http.post("/_bench/reset")
+
+    async def stop(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+async def serve_fakes(args: argparse.Namespace, refused: set[str]) -> None:
+    """The child process: the fakes until terminated."""
+    if args.fakes_nice:
+        try:  # a platform stamps a request at its own edge, not when our machine lets it
+            os.nice(args.fakes_nice)
+        except OSError as error:
+            print(f"  (fakes at normal priority: {error})")
+    fakes = Fakes(args.latency, limits=not args.no_limits, refused=refused, port=args.serve_fakes)
+    await fakes.start()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await fakes.stop()
 
 
 @dataclass
@@ -265,7 +391,7 @@ def populate(url: str, members: int, blocked_every: int, opted_out_every: int) -
     return Population(audience, refused, expected)
 
 
-def settings(url: str, fakes: Fakes, folder: Path, lifted: bool) -> dict[str, str]:
+def settings(url: str, fakes: FakesProcess, folder: Path, lifted: bool) -> dict[str, str]:
     rate = {"TELEGRAM_RATE_PER_SECOND": "100000", "WHATSAPP_RATE_PER_SECOND": "100000"}
     return {
         "DATABASE_URL": url,
@@ -314,17 +440,37 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def profile(pid: int, path: Path) -> None:
+    """py-spy samples the process (collapsed stacks, for flamegraph.pl or speedscope) until
+    it ends; its own CPU is not Guyub's."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        print("  (py-spy is not installed: no profile)")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [spy, "record", "--format", "raw", "--rate", "200", "--pid", str(pid)]
+    subprocess.Popen(
+        [*command, "--output", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
 @dataclass
 class Outcome:
     name: str
     seconds: float = 0.0
     peak_mb: float = 0.0
-    cpu: float = 0.0  # CPU seconds of the (last) Guyub process
+    cpu: float = 0.0  # CPU seconds of the Guyub processes once started (not their start-up)
+    startup_cpu: float = 0.0  # CPU seconds of the (last) start-up, up to /healthz answering
+    startup_mb: float = 0.0  # peak RSS once started, before sending
     in_flight_at_kills: list[int] = field(default_factory=list)
 
 
 async def run_guyub(
-    name: str, folder: Path, population: Population, fakes: Fakes, args: argparse.Namespace
+    name: str,
+    folder: Path,
+    population: Population,
+    fakes: FakesProcess,
+    args: argparse.Namespace,
 ) -> Outcome:
     url = f"sqlite:///{folder / 'guyub.db'}"
     outcome = Outcome(name)
@@ -339,15 +485,20 @@ async def run_guyub(
             env = settings(url, fakes, folder, lifted=name == "lifted")
             process = GuyubProcess(env, folder / f"{name}-{attempt}.log")
             await process.start(timeout=60)
+            outcome.startup_cpu = started_cpu = cpu_seconds(process.pid)
+            outcome.startup_mb = peak_rss_mb(process.pid)
+            spent_before = outcome.cpu
+            if args.profile:
+                profile(process.pid, Path(args.profile) / f"{name}-{attempt}.txt")
             while True:
                 await asyncio.sleep(0.02)
                 outcome.peak_mb = max(outcome.peak_mb, peak_rss_mb(process.pid))
-                outcome.cpu = cpu_seconds(process.pid)
-                delivered = sum(len(p.received) for p in (fakes.telegram, fakes.whatsapp))
+                outcome.cpu = spent_before + cpu_seconds(process.pid) - started_cpu
+                delivered = await fakes.delivered()
                 if kills and delivered >= kills[0] * total:
                     kills.pop(0)
                     process.kill()
-                    in_flight = sum(p.in_flight() for p in (fakes.telegram, fakes.whatsapp))
+                    in_flight = await fakes.in_flight()
                     await process.wait()
                     outcome.in_flight_at_kills.append(in_flight)
                     break
@@ -365,7 +516,7 @@ async def run_guyub(
             process.kill()
 
 
-async def naive_loop(fakes: Fakes, population: Population, count: int) -> dict[str, float]:
+async def naive_loop(fakes: FakesProcess, population: Population, count: int) -> dict[str, float]:
     """One awaited send after another, as most bots do: messages per second per channel."""
     rates: dict[str, float] = {}
     async with httpx.AsyncClient(base_url=fakes.base_url, timeout=30) as http:
@@ -406,12 +557,16 @@ async def naive_loop(fakes: Fakes, population: Population, count: int) -> dict[s
 
 
 def report(
-    outcome: Outcome, fakes: Fakes, population: Population, naive: dict[str, float]
+    outcome: Outcome, seen: list[Seen], population: Population, naive: dict[str, float]
 ) -> dict[str, float]:
     rates: dict[str, float] = {}
+    handled = sum(sum(p.received.values()) + p.too_many for p in seen)
+    per = 1000 * outcome.cpu / handled if handled else 0.0
     print(
-        f"\n== {outcome.name}: {outcome.seconds:.1f} s in all (Guyub used {outcome.cpu:.1f} s of "
-        f"CPU), peak RSS {outcome.peak_mb:.0f} MB"
+        f"\n== {outcome.name}: {outcome.seconds:.1f} s in all; Guyub used {outcome.cpu:.1f} s of "
+        f"CPU after start-up ({per:.2f} ms per message, so {1000 / per if per else 0:.0f} msg/s "
+        f"on one core; start-up {outcome.startup_cpu:.1f} s), peak RSS {outcome.peak_mb:.0f} MB "
+        f"({outcome.startup_mb:.0f} MB once started)"
     )
     if outcome.in_flight_at_kills:
         print(
@@ -421,7 +576,7 @@ def report(
     columns = ("messages", "seconds", "msg/s", "% limit", "429s", "lost", "dup", "opted-out")
     header = f"   {'channel':9} " + " ".join(f"{c:>8}" for c in columns)
     print(header)
-    for platform in (fakes.telegram, fakes.whatsapp):
+    for platform in seen:
         expected = population.expected[platform.name]
         got = platform.received
         times = platform.accepted_at
@@ -457,22 +612,22 @@ async def one_run(name: str, args: argparse.Namespace) -> None:
             f"{len(population.audience.opted_out)} opted out; rows written in "
             f"{time.monotonic() - built:.1f} s"
         )
-        fakes = Fakes(args.latency, limits=name != "lifted", refused=population.refused)
+        fakes = FakesProcess(
+            args.latency,
+            limits=name != "lifted",
+            refused=population.refused,
+            folder=folder,
+            nice=args.fakes_nice,
+        )
         await fakes.start()
         try:
             outcome = await run_guyub(name, folder, population, fakes, args)
+            seen = await fakes.seen()
             naive: dict[str, float] = {}
             if name == "limits" and args.naive:
-                kept = (fakes.telegram.received.copy(), fakes.whatsapp.received.copy())
-                times = (list(fakes.telegram.accepted_at), list(fakes.whatsapp.accepted_at))
-                too_many = (fakes.telegram.too_many, fakes.whatsapp.too_many)
-                fakes.telegram.reset()
-                fakes.whatsapp.reset()
+                await fakes.reset()
                 naive = await naive_loop(fakes, population, args.naive)
-                fakes.telegram.received, fakes.whatsapp.received = kept
-                fakes.telegram.accepted_at, fakes.whatsapp.accepted_at = times
-                fakes.telegram.too_many, fakes.whatsapp.too_many = too_many
-            report(outcome, fakes, population, naive)
+            report(outcome, seen, population, naive)
         finally:
             await fakes.stop()
     finally:
@@ -490,7 +645,21 @@ def main() -> None:
     parser.add_argument("--runs", default="limits,lifted,kill")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
+    parser.add_argument("--profile", help="a folder for py-spy recordings of Guyub")
+    parser.add_argument(
+        "--fakes-nice",
+        type=int,
+        default=0,
+        help="niceness of the fakes' process (-10: their arrival stamps are not delayed by "
+        "other load on the machine; needs root)",
+    )
+    parser.add_argument("--serve-fakes", type=int, help=argparse.SUPPRESS)  # the child
+    parser.add_argument("--refused", help=argparse.SUPPRESS)
+    parser.add_argument("--no-limits", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_fakes:
+        asyncio.run(serve_fakes(args, set(Path(args.refused).read_text().split())))
+        return
     for name in args.runs.split(","):
         asyncio.run(one_run(name, args))
 

@@ -43,6 +43,7 @@ from storage.outbox import (
     mark_failed,
     mark_retry,
     mark_sent,
+    mark_sent_many,
     next_due,
     release_stuck,
 )
@@ -432,19 +433,59 @@ Outcome = tuple[_Planned, SendResult | Exception, DeliveryReport]
 def _commit_outcomes(
     open_session: SessionFactory, clock: Clock, rng: random.Random | None, waiting: list[Outcome]
 ) -> None:
-    """Record sends' outcomes in one transaction, each counted in its drain's report."""
+    """Record sends' outcomes in one transaction, each counted in its drain's report.
+
+    Plain hand-overs (no notice buttons to keep) are marked together in one executemany:
+    a broadcast's answers come by the dozen, and a statement each cost most of their CPU.
+    """
     if waiting:
         with transaction(open_session) as session:
             now = clock.now()
+            plain: list[tuple[_Planned, SendResult, DeliveryReport]] = []
             for plan, outcome, report in waiting:
                 if _sent(outcome):  # usual: the row is not loaded
                     assert isinstance(outcome, SendResult)
-                    if _record_sent(session, plan, outcome, now):  # False: erased
+                    if not _keeps_buttons(plan, outcome):
+                        plain.append((plan, outcome, report))
+                    elif _record_sent(session, plan, outcome, now):  # False: erased
                         report.add("sent")
                     continue
                 row = session.get(OutboxMessage, plan.row_id)
                 if row is not None:  # None: erased meanwhile
                     report.add(_record(session, row, plan, outcome, now, rng))
+            _record_plain_sends(session, plain, now)
+
+
+def _keeps_buttons(plan: _Planned, outcome: SendResult) -> bool:
+    """Whether marking this send also remembers its buttons (a notice's, see `_record_sent`)."""
+    return bool(
+        outcome.buttons_shown
+        and plan.outbound is not None
+        and plan.outbound.kind != "reply"
+        and plan.identity_id is not None
+        and plan.outbound.reply.buttons
+    )
+
+
+def _record_plain_sends(
+    session: Session, plain: list[tuple[_Planned, SendResult, DeliveryReport]], now: datetime
+) -> None:
+    """Mark sent rows in one statement; each counted in its report unless erased meanwhile."""
+    if not plain:
+        return
+    marked = mark_sent_many(
+        session=session,
+        sent=[(plan.row_id, plan.channel or "", outcome.provider_id) for plan, outcome, _ in plain],
+        now=now,
+    )
+    gone: set[int] = set()
+    if marked < len(plain):  # some rows were erased meanwhile: count only those still there
+        ids = [plan.row_id for plan, _, _ in plain]
+        there = set(session.exec(select(OutboxMessage.id).where(col(OutboxMessage.id).in_(ids))))
+        gone = {row_id for row_id in ids if row_id not in there}
+    for plan, _, report in plain:
+        if plan.row_id not in gone:
+            report.add("sent")
 
 
 class ReplyRecorder:

@@ -5,6 +5,14 @@ within one sliding second); platforms count in sliding windows and answer 429. S
 keeps the times of the last `limit` sends and lets the next one go only once the oldest of
 them is a whole window old. It waits on the injected clock (virtual time in tests), and
 waiters are served by priority (replies before bulk, see `SEND_PRIORITY`), then in order.
+
+A slot is granted some time before its request is written (the task has to wake up, the
+client library builds the request, other work holds the loop or the GIL), and that delay
+varies: two sends granted a whole window apart could reach the platform within one. So the
+HTTP layer calls `sending_now()` right before it writes, and the slots this task was
+granted count from that moment instead (later, never earlier): the window then holds for
+what the platform sees, whatever the delay, and only the small write-to-arrival jitter is
+left for the margin.
 """
 
 import asyncio
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field
 
 from handlers.clock import Clock
 
-__all__ = ["SEND_PRIORITY", "SlidingWindow"]
+__all__ = ["SEND_PRIORITY", "SlidingWindow", "sending_now"]
 
 MOST_IN_FLIGHT = 64
 """Per channel: 640 messages/s at a 100 ms round trip. More only costs CPU: the HTTP
@@ -25,6 +33,26 @@ clients' connection pools (httpcore, aiohttp) scan every connection for every re
 
 SEND_PRIORITY: ContextVar[int] = ContextVar("send_priority", default=0)
 """The lane of the message being sent (0 = reply): lower goes first at every limiter."""
+
+_GRANTED: ContextVar[tuple[tuple["SlidingWindow", float], ...]] = ContextVar(
+    "granted_slots", default=()
+)
+"""The slots this task was granted and has not written yet: (window, granted at)."""
+
+
+def sending_now() -> None:
+    """The request this task's slots were granted for is being written now: count them
+    from now (call right before the HTTP write; without it they count from the grant)."""
+    granted = _GRANTED.get()
+    if granted:
+        _GRANTED.set(())
+        for window, at in granted:
+            window.restamp(at, window.clock.now().timestamp())
+
+
+def _granted(window: "SlidingWindow", at: float) -> None:
+    """Remember a slot for `sending_now()` (a task sends one request at a time)."""
+    _GRANTED.set((*_GRANTED.get()[-3:], (window, at)))
 
 
 @dataclass(eq=False)
@@ -81,7 +109,30 @@ class SlidingWindow:
     def take(self) -> None:
         """Record one acquisition now, without waiting (the caller checked wait_seconds(),
         and is the only one taking from this window, see `turn`)."""
-        self._take(self._now())
+        now = self._now()
+        self._take(now)
+        _granted(self, now)
+
+    def restamp(self, granted: float, now: float) -> None:
+        """The acquisition taken at `granted` really happened at `now` (later): move it.
+
+        The times stay in order; one that already left the window is not brought back.
+        """
+        times = self._times
+        if now <= granted or not times or times[0] > granted:
+            return
+        index = len(times) - 1
+        while index >= 0 and times[index] != granted:  # recent: near the end
+            if times[index] < granted:
+                return
+            index -= 1
+        if index < 0:
+            return
+        del times[index]
+        index = len(times)
+        while index > 0 and times[index - 1] > now:
+            index -= 1
+        times.insert(index, now)
 
     def _wait(self, now: float) -> float:
         """Seconds until one more acquisition fits (0: now)."""
@@ -118,6 +169,7 @@ class SlidingWindow:
         now = self._now()
         if not self._waiters and self._wait(now) <= 0:
             self._take(now)
+            _granted(self, now)
             return now
         order = SEND_PRIORITY.get() if priority is None else priority
         ticket = _Ticket(order, next(self._order))
@@ -136,6 +188,7 @@ class SlidingWindow:
         except BaseException:
             self._leave(ticket)
             raise
+        _granted(self, ticket.granted)
         return ticket.granted
 
     def _grant(self, now: float) -> None:

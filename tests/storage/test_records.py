@@ -19,7 +19,14 @@ from storage.communities import (
 from storage.inbound import mark_processed, prune_processed
 from storage.inbox import accept, mark_done, pending, prune_done
 from storage.models import InboxMessage, Member, OutboxMessage, OutboxStatus
-from storage.outbox import claim_due, enqueue, mark_retry, mark_sent, release_stuck
+from storage.outbox import (
+    claim_due,
+    enqueue,
+    mark_retry,
+    mark_sent,
+    mark_sent_many,
+    release_stuck,
+)
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
@@ -219,6 +226,36 @@ def test_outbox_is_idempotent_and_claims_due_rows(engine: Engine) -> None:
         stored = session.get(OutboxMessage, again[0].id)
         assert stored is not None and (stored.status, stored.attempts) == (OutboxStatus.SENT, 2)
         assert stored.provider_message_id == "p1"
+
+
+def test_many_sent_rows_are_marked_at_once(engine: Engine) -> None:
+    """A broadcast's answers: one executemany; a row erased meanwhile is not counted."""
+    with Session(engine) as session:
+        member = _member(session)
+        for n in range(3):
+            enqueue(
+                session=session,
+                community_id=member.community_id,
+                member_id=member.id,
+                kind="broadcast",
+                payload={"text": f"pesan {n}"},
+                idempotency_key=f"b:{n}",
+                now=NOW,
+            )
+        session.commit()
+        rows = claim_due(session=session, now=NOW, limit=10)
+        sent = [(row.id or 0, "telegram", f"m{row.id}") for row in rows]
+        gone = (rows[-1].id or 0) + 1000
+        marked = mark_sent_many(session=session, sent=[*sent, (gone, "telegram", "x")], now=NOW)
+        session.commit()
+        assert marked == 3
+        session.expire_all()
+        for row_id, _, provider_id in sent:
+            stored = session.get(OutboxMessage, row_id)
+            assert stored is not None and stored.status == OutboxStatus.SENT
+            assert (stored.channel, stored.provider_message_id) == ("telegram", provider_id)
+            assert stored.sent_at == NOW
+        assert mark_sent_many(session=session, sent=[], now=NOW) == 0
 
 
 def test_rows_left_sending_by_a_crash_are_released(engine: Engine) -> None:
