@@ -67,8 +67,9 @@ def dashboard_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGuy
         guyub.stop()
 
 
-def ask_for_link(live: LiveGuyub, number: str, sid: str) -> str:
-    """DASBOR on WhatsApp (signed as Twilio signs it); the link from the reply's outbox row."""
+def ask_for_link(live: LiveGuyub, number: str, sid: str, *, besides: str = "") -> str:
+    """DASBOR on WhatsApp (signed as Twilio signs it); the link from the reply's outbox row
+    (the newest one that is not `besides`, a link already taken)."""
     form = whatsapp_form(
         sid=sid,
         number=number,
@@ -98,7 +99,7 @@ def ask_for_link(live: LiveGuyub, number: str, sid: str) -> str:
             ).fetchall()
         for (payload,) in rows:
             found = LINK.search(payload)
-            if found:
+            if found and found.group(1) != besides:
                 return found.group(1)
         time.sleep(0.1)  # the other process handles the webhook: nothing to await here
     raise AssertionError("no dashboard link in the outbox")
@@ -130,6 +131,19 @@ def test_log_in_approve_announce_and_the_refusals(
         other = browser.new_context(viewport=PHONE, locale="id-ID")
         reused = other.new_page().goto(link)
         assert reused is not None and reused.status == 403
+
+        # a link past its 10 minutes (aged in the database: the live process keeps real
+        # time) is refused the same way, and says so
+        late = ask_for_link(live, RT_PHONE, "SM" + "e" * 32, besides=link)
+        with sqlite3.connect(live.folder / "guyub.db") as db:
+            db.execute(
+                "UPDATE dashboardlogin SET expires_at = '2000-01-01 00:00:00.000000'"
+                " WHERE used_at IS NULL"
+            )
+        expired = other.new_page()
+        answer = expired.goto(late)
+        assert answer is not None and answer.status == 403
+        assert "kedaluwarsa" in expired.locator("h1").inner_text().lower()
         other.close()
 
         # approve the waiting product
