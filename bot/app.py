@@ -105,6 +105,7 @@ def build_core(
         whatsapp_number=settings.whatsapp_number,
         whatsapp_template_price=settings.whatsapp_template_price_idr,
         whatsapp_daily_cap=settings.whatsapp_daily_business_initiated_cap,
+        announce_progress_from=settings.announce_progress_from,
     )
     senders: dict[str, Sender] = {}
     worker = DeliveryWorker(

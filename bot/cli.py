@@ -267,6 +267,7 @@ async def _demo() -> int:
         settings = Settings(
             database_url=f"sqlite:///{folder}/demo.db",
             media_dir=Path(folder) / "media",
+            announce_progress_from=1,  # the demo's few members still see the progress line
             _env_file=None,  # type: ignore[call-arg]
         )
         with closing(build_core(settings, ManualClock(DEMO_START))) as core:

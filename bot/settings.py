@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     whatsapp_template_reminder: str | None = None
     whatsapp_template_price_idr: int = 650
     whatsapp_daily_business_initiated_cap: int = 1000
+    announce_progress_from: int = 50
 
     @property
     def web_base_url(self) -> str:

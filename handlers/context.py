@@ -37,6 +37,7 @@ class Options:
     max_text_length: int = 4000
     whatsapp_template_price: int = 650  # Rupiah per template message (cost estimates)
     whatsapp_daily_cap: int = 1000  # business-initiated WhatsApp messages a day
+    announce_progress_from: int = 50  # recipients from which a send reports its progress
 
 
 @dataclass

@@ -85,13 +85,15 @@ async def run_announcements(env: JobEnv, fire_time: datetime) -> int:
             due = scheduled_announcements(
                 session=session, community_id=community_id, due_by=fire_time
             )
+            progress_from = env.options.announce_progress_from
             for row in due:
                 count = start_announcement(session, row, env.options, fire_time)
                 log.info("announcement %s: queued for %d members", row.id, count)
                 started += 1
+                update_progress(session, row, fire_time, progress_from)  # "0/N": it started
             for row in running_announcements(session=session, community_id=community_id):
                 if row.started_at is not None and row.started_at < fire_time:
-                    update_progress(session, row, fire_time)
+                    update_progress(session, row, fire_time, progress_from)
     env.kick_delivery()
     return started
 

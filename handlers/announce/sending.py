@@ -287,9 +287,15 @@ def _first_progress(session: Session, aid: int) -> OutboxMessage | None:
     ).first()
 
 
-def update_progress(session: Session, announcement: Announcement, now: datetime) -> BroadcastCounts:
-    """Once a minute: a progress line for large sends (edited in place on Telegram), and the
-    report once no row is left to send."""
+def update_progress(
+    session: Session,
+    announcement: Announcement,
+    now: datetime,
+    progress_from: int = PROGRESS_FROM,
+) -> BroadcastCounts:
+    """When a send starts and then once a minute: a progress line for sends to
+    `progress_from` members or more (edited in place on Telegram), and the report once no
+    row is left to send."""
     aid = announcement.id or 0
     counts = broadcast_counts(
         session=session, community_id=announcement.community_id, announcement_id=aid
@@ -303,10 +309,10 @@ def update_progress(session: Session, announcement: Announcement, now: datetime)
             text = report_text(author.language, announcement, counts)
             _tell(session, author, f"broadcast-report:{aid}", text, now)
         return counts
-    if author is None or announcement.recipients < PROGRESS_FROM:
+    if author is None or announcement.recipients < progress_from:
         return counts
-    if counts.sent == announcement.progress_done:
-        return counts  # nothing new to say this minute
+    if counts.sent == announcement.progress_done and announcement.progress_seq > 0:
+        return counts  # nothing new to say this minute (the first line says it started)
     first = _first_progress(session, aid)
     if first is not None and first.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
         return counts  # the last one is not out yet: no pile of progress messages

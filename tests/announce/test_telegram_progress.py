@@ -48,12 +48,13 @@ async def test_progress_is_edited_in_place_then_reported(
     await kampung.minute(8, batch=25)
 
     progress = [c for c in api.calls_to("sendMessage") if "terkirim" in c.params["text"]]
-    assert [c.params["text"] for c in progress] == ["📣 Pengumuman #1: terkirim 25/60"]
+    assert [c.params["text"] for c in progress] == ["📣 Pengumuman #1: terkirim 0/60"]
     assert progress[0].chat_id == BU_RT
     first_id = progress[0].result["message_id"]
     edits = api.calls_to("editMessageText")
     assert [(e.chat_id, e.params["message_id"], e.params["text"]) for e in edits] == [
-        (BU_RT, first_id, "📣 Pengumuman #1: terkirim 49/60")
+        (BU_RT, first_id, "📣 Pengumuman #1: terkirim 24/60"),
+        (BU_RT, first_id, "📣 Pengumuman #1: terkirim 48/60"),
     ]
     assert all(e.ok for e in edits)
     report = api.sent_texts(BU_RT)[-1]
