@@ -12,10 +12,11 @@ from sqlmodel import Session
 from handlers.clock import Clock
 from handlers.i18n import t
 from handlers.messages import Button, Reply
+from storage.communities import identities_of
 from storage.media import MediaStore
 from storage.models import ChannelIdentity, Community, ConversationState, Member, Role
 
-__all__ = ["ROLE_RANK", "Context", "Options", "has_role", "in_language_of"]
+__all__ = ["ROLE_RANK", "Context", "Options", "has_role", "in_language_of", "member_context"]
 
 ROLE_RANK = {Role.MEMBER: 0, Role.SELLER: 1, Role.COORDINATOR: 2}
 
@@ -114,3 +115,26 @@ class Context:
 def in_language_of(ctx: Context, member: Member) -> Context:
     """The same context speaking another member's language, for notices to them."""
     return replace(ctx, lang=member.language)
+
+
+def member_context(
+    *, session: Session, clock: Clock, options: Options, member: Member, community: Community
+) -> Context:
+    """A context speaking to `member` without a message of theirs (a scheduled notice)."""
+    identities = identities_of(session=session, member_id=member.id or 0)
+    identity = (
+        identities[0]
+        if identities
+        else ChannelIdentity(channel="local", address="", created_at=clock.now())
+    )
+    state = ConversationState(identity_id=identity.id, updated_at=clock.now())
+    return Context(
+        session=session,
+        clock=clock,
+        options=options,
+        identity=identity,
+        state=state,
+        member=member,
+        community=community,
+        lang=member.language,
+    )

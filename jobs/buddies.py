@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session
 
-from handlers.context import Context
+from handlers.context import Context, member_context
 from handlers.messages import reply_to_payload
-from handlers.promotion.buddies import buddy_message, member_context, reminder_message
+from handlers.promotion.buddies import buddy_message, reminder_message
 from handlers.promotion.pairing import pair_sellers
 from handlers.weekly_time import iso_week
 from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec, community_jobs

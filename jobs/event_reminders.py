@@ -39,10 +39,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.base import BaseTrigger
 from sqlmodel import Session, col, select
 
+from handlers.context import member_context
 from handlers.events.reminders import MAX_LEAD, Offset, due_time, offsets_of, reminder_message
 from handlers.events.schedule import Occurrence, occurrences_between
 from handlers.messages import reply_to_payload
-from handlers.promotion.buddies import member_context
 from jobs.scheduler import JOB_FACTORIES, JobEnv, JobSpec
 from storage.communities import members_of
 from storage.db import SessionFactory, transaction

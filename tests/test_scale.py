@@ -59,8 +59,8 @@ from tests.platforms import (
     WhatsApp,
     join_all,
 )
+from tests.postgres import PG_URL, fresh_schema, schema_url
 from tests.processes import PUBLIC_BASE_URL, GuyubProcess, free_port
-from tests.scale.conftest import PG_URL, fresh_schema, schema_url
 from tests.test_crash import Run, judge
 
 pytestmark = pytest.mark.skipif(

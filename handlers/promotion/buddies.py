@@ -9,51 +9,24 @@ and the Thursday reminder are jobs (jobs/buddies.py); the message a buddy gets i
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlmodel import Session
-
 from handlers import account
 from handlers.catalogue.cards import product_card, product_label
-from handlers.clock import Clock
 from handlers.commands import hint
 from handlers.community_settings import Setting, register_setting
-from handlers.context import Context, Options, in_language_of
+from handlers.context import Context, in_language_of
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.promotion.share import share_package
 from handlers.registry import REGISTRY
 from handlers.weekly_time import read_weekly_time, shown_weekly_time
 from storage.buddies import active_product_ids, current_assignment, open_groups_of
-from storage.communities import identities_of
-from storage.models import ChannelIdentity, Community, ConversationState, Member, Product
+from storage.models import Community, Member, Product
 from storage.outbox import enqueue
 from storage.products import recommendation_counts
 
-__all__ = ["buddy_message", "end_buddy_weeks", "member_context", "reminder_message"]
+__all__ = ["buddy_message", "end_buddy_weeks", "reminder_message"]
 
 JOIN_WORDS = frozenset({"ikut", "gabung", "daftar", "join", "on", "ya", "yes", "mulai", "start"})
 LEAVE_WORDS = frozenset({"berhenti", "stop", "keluar", "off", "leave", "tidak", "no", "quit"})
-
-
-def member_context(
-    *, session: Session, clock: Clock, options: Options, member: Member, community: Community
-) -> Context:
-    """A context speaking to `member` without a message of theirs (a scheduled notice)."""
-    identities = identities_of(session=session, member_id=member.id or 0)
-    identity = (
-        identities[0]
-        if identities
-        else ChannelIdentity(channel="local", address="", created_at=clock.now())
-    )
-    state = ConversationState(identity_id=identity.id, updated_at=clock.now())
-    return Context(
-        session=session,
-        clock=clock,
-        options=options,
-        identity=identity,
-        state=state,
-        member=member,
-        community=community,
-        lang=member.language,
-    )
 
 
 def _name(member: Member | None) -> str:

@@ -16,7 +16,7 @@ from bot.web import build_web_app, readiness
 from handlers.clock import ManualClock
 from storage.db import current_revision, head_revision, make_engine, prepare
 from storage.media import MediaStore
-from tests.scale.conftest import schema_url
+from tests.postgres import schema_url
 
 
 def test_sqlite_refuses_a_role_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

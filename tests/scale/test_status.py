@@ -13,7 +13,7 @@ from storage.db import session_factory, transaction
 from storage.inbox import accept
 from storage.outbox import enqueue
 from storage.processes import beat
-from tests.scale.conftest import schema_url
+from tests.postgres import schema_url
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 

@@ -1,17 +1,14 @@
 """Storage tests run on a real SQLite file, and on PostgreSQL when one answers."""
 
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from storage.db import make_engine, prepare
 from tests.factories import copy_database
-
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.postgres import prepared_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,19 +22,5 @@ def engine(
         yield built
         built.dispose()
         return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL not set (no PostgreSQL server answered)")
-    schema = f"guyub_test_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    built = make_engine(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-    try:
-        prepare(built)
+    with prepared_postgres() as built:
         yield built
-    finally:
-        built.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

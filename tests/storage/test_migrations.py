@@ -4,8 +4,6 @@ Whatever tables the models have, a database migrated to head must hold exactly t
 a model change without its migration fails here (run `guyub db revision -m ...`).
 """
 
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from functools import partial
@@ -33,8 +31,7 @@ from storage.db import (
     upgrade,
 )
 from storage.products import search_products
-
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.postgres import PG_URL, fresh_schema, schema_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,19 +44,12 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[E
         return
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL not set (no PostgreSQL server answered)")
-    schema = f"guyub_migrate_{secrets.token_hex(4)}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    engine = make_engine(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema() as schema:
+        engine = make_engine(schema_url(schema))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def differences(engine: Engine) -> list[Any]:
