@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import httpx
+from twilio.request_validator import RequestValidator
 
 from tests.fakes.telegram_api import FakeTelegramAPI, make_callback_update, make_text_update
 from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.processes import PUBLIC_BASE_URL, post_telegram_update, post_whatsapp, whatsapp_form
+from tests.processes import (
+    PUBLIC_BASE_URL,
+    TELEGRAM_SECRET_HEADER,
+    post_telegram_update,
+    post_whatsapp,
+    whatsapp_form,
+)
 
 __all__ = [
     "ACCOUNT_SID",
@@ -27,6 +36,7 @@ __all__ = [
     "MARKER",
     "Platform",
     "ReplyWatch",
+    "Request",
     "Seen",
     "Telegram",
     "WhatsApp",
@@ -107,6 +117,16 @@ class ReplyWatch:
             return False
 
 
+@dataclass(frozen=True)
+class Request:
+    """One webhook request, made (and signed) ahead of time: a load generator sends these
+    bytes as they are, so building and signing them is not what it measures."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 def welcomed(seen: list[Seen]) -> set[str]:
     """Who has been told they are a member now."""
     return {s.to for s in seen if "sekarang anggota" in s.text}
@@ -123,6 +143,7 @@ class Platform(Protocol):
     async def ready(self, starts: int) -> None: ...
     async def join(self, http: httpx.AsyncClient, member: str, watch: ReplyWatch) -> None: ...
     async def send(self, http: httpx.AsyncClient, member: str, marker: int) -> int: ...
+    def request(self, member: str, marker: int) -> Request: ...
     def retries_unacknowledged(self) -> bool: ...
 
 
@@ -172,6 +193,24 @@ class WhatsApp:
 
     async def send(self, http: httpx.AsyncClient, member: str, marker: int) -> int:
         return await self._post(http, member, f"cari zq{marker}")
+
+    def request(self, member: str, marker: int) -> Request:
+        """`send`'s webhook as a signed request."""
+        form = whatsapp_form(
+            sid=f"SM{next(self._sids):032x}",
+            number=member,
+            text=f"cari zq{marker}",
+            account_sid=ACCOUNT_SID,
+            bot_number=BOT_NUMBER,
+        )
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            f"{PUBLIC_BASE_URL}/whatsapp", form
+        )
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        }
+        return Request("/whatsapp", headers, urlencode(form).encode())
 
     def retries_unacknowledged(self) -> bool:
         return False  # Twilio does not post an inbound message again
@@ -230,6 +269,15 @@ class Telegram:
             marker, make_text_update(100_000 + marker, int(member), text, first_name="Ani")
         )
         return await self._post(http, update)
+
+    def request(self, member: str, marker: int) -> Request:
+        """`send`'s update as a request with the webhook secret."""
+        update = self.updates.setdefault(
+            marker,
+            make_text_update(100_000 + marker, int(member), f"cari zq{marker}", first_name="Ani"),
+        )
+        headers = {"Content-Type": "application/json", TELEGRAM_SECRET_HEADER: TELEGRAM_SECRET}
+        return Request("/telegram", headers, json.dumps(update).encode())
 
     def retries_unacknowledged(self) -> bool:
         return True  # Telegram keeps an update until a webhook call for it succeeds
