@@ -19,11 +19,16 @@ from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Incoming, Reply, reply_to_payload
 from handlers.registry import REGISTRY, Command, Registry
 from handlers.text_hygiene import clean_text
-from storage.communities import find_identity, get_or_create_identity, touch_identity
-from storage.conversations import load_state
+from storage.communities import (
+    find_identity,
+    find_sender,
+    get_or_create_identity,
+    touch_identity,
+)
+from storage.conversations import new_state
 from storage.db import SessionFactory, transaction
-from storage.inbox import accept, is_pending, mark_done
-from storage.models import ChannelIdentity, Community, InboxMessage, Member
+from storage.inbox import accept, mark_done, take
+from storage.models import ChannelIdentity, InboxMessage, Member
 from storage.outbox import ClaimedReply, enqueue, enqueue_claimed_reply, enqueue_reply
 
 __all__ = ["ClaimedReplies", "Router", "queue_notices"]
@@ -138,7 +143,7 @@ class Router:
     async def _process(self, inbox_id: int, msg: Incoming, claim_as: str | None) -> list[Reply]:
         try:
             with transaction(self.open_session) as session:
-                if not is_pending(session=session, inbox_id=inbox_id):
+                if not take(session=session, inbox_id=inbox_id, now=self.clock.now()):
                     log.info("%s message %s already handled", msg.channel, msg.message_id)
                     return []
                 ctx = self._context(session, msg)
@@ -154,7 +159,6 @@ class Router:
                     None if ctx.erased else ctx.member,
                     None if ctx.erased else claim_as,  # erased: no identity to plan with
                 )
-                mark_done(session=session, row=inbox_id, now=self.clock.now())
             if rows:
                 self.claimed[inbox_id] = ClaimedReplies(rows, ctx.member, ctx.identity)
             for action in ctx.after_commit:
@@ -241,13 +245,17 @@ class Router:
 
     def _context(self, session: Session, msg: Incoming) -> Context:
         now = self.clock.now()
-        identity = get_or_create_identity(
-            session=session,
-            channel=msg.channel,
-            address=msg.address,
-            display_name=msg.display_name[:NAME_LIMIT],
-            now=now,
+        identity, member, community, state = find_sender(
+            session=session, channel=msg.channel, address=msg.address
         )
+        if identity is None:  # the first message from this address
+            identity = get_or_create_identity(
+                session=session,
+                channel=msg.channel,
+                address=msg.address,
+                display_name=msg.display_name[:NAME_LIMIT],
+                now=now,
+            )
         touch_identity(
             session=session,
             identity=identity,
@@ -255,10 +263,9 @@ class Router:
             display_name=msg.display_name[:NAME_LIMIT],
             username=msg.username,
         )
-        member = session.get(Member, identity.member_id) if identity.member_id else None
         settle_first_language(identity, member, msg, self.registry)  # a guest: JOIN, HELP, app
-        community = session.get(Community, member.community_id) if member else None
-        state = load_state(session=session, identity_id=identity.id or 0, now=now)
+        if state is None:
+            state = new_state(session=session, identity_id=identity.id or 0, now=now)
         return Context(
             session=session,
             clock=self.clock,

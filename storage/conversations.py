@@ -7,15 +7,19 @@ from sqlmodel import Session
 
 from storage.models import ConversationState
 
-__all__ = ["load_state", "save_state"]
+__all__ = ["load_state", "new_state", "save_state"]
 
 
 def load_state(*, session: Session, identity_id: int, now: datetime) -> ConversationState:
     """The state row of an identity, created empty on first use."""
     state = session.get(ConversationState, identity_id)
-    if state is None:
-        state = ConversationState(identity_id=identity_id, updated_at=now)
-        session.add(state)
+    return new_state(session=session, identity_id=identity_id, now=now) if state is None else state
+
+
+def new_state(*, session: Session, identity_id: int, now: datetime) -> ConversationState:
+    """An empty state row for an identity that has none yet."""
+    state = ConversationState(identity_id=identity_id, updated_at=now)
+    session.add(state)
     return state
 
 

@@ -26,12 +26,18 @@ __all__ = [
     "pending",
     "prune_done",
     "release_claims",
+    "take",
 ]
 
 INBOX = table_of(InboxMessage)
 INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
 IS_PENDING = select(INBOX.c.id).where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
 MARK_DONE = update(INBOX).where(INBOX.c.id == bindparam("row_id"))
+TAKE = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
+    .returning(INBOX.c.id)
+)
 
 
 def accept(
@@ -65,6 +71,17 @@ def accept(
 def is_pending(*, session: Session, inbox_id: int) -> bool:
     """Whether the row is there and not done yet (checked first in the router's turn)."""
     return run(session, IS_PENDING, {"row_id": inbox_id}).first() is not None
+
+
+def take(*, session: Session, inbox_id: int, now: datetime) -> bool:
+    """Mark the row done first thing in the router's transaction; False if it already was.
+
+    One UPDATE instead of "is it pending?" and "mark it done": the transaction commits the
+    row's effects with it or rolls it all back, so where in it the row is marked does not
+    matter, and a second handling of the row finds it done.
+    """
+    values = {"row_id": inbox_id, "done_at": now, "payload": {}, "sender": ""}
+    return run(session, TAKE, values).first() is not None
 
 
 def pending(

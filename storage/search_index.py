@@ -40,6 +40,8 @@ from storage.search_fuzzy import Alternative, Group
 __all__ = ["ensure_index", "fuzzy_rows", "search_ids", "vocabulary"]
 
 _WITHOUT_FTS5: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_CHECKED: "weakref.WeakKeyDictionary[Engine, object]" = weakref.WeakKeyDictionary()
+"""The schema_version at which each engine's index was last found whole."""
 FEW = 500
 """Up to this many matches are ranked in Python from one query; more go tier by tier."""
 
@@ -133,12 +135,22 @@ def ensure_index(session: Session) -> bool:
     engine = bind if isinstance(bind, Engine) else bind.engine
     if engine.dialect.name != "sqlite" or engine in _WITHOUT_FTS5:
         return False
-    connection = session.connection()
+    connection = session.connection()  # begins the transaction, if none has begun
+    if session.info.get("fts_index") is session.get_transaction():  # asked in this one
+        return True
+    # every search asks: a schema unchanged since the index was last seen whole is answer
+    # enough (any DROP or CREATE, such as a migration's rebuild of `product`, changes it)
+    version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+    if _CHECKED.get(engine) == version:
+        session.info["fts_index"] = session.get_transaction()
+        return True
     placeholders = ", ".join("?" for _ in _PARTS)
     found = connection.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE name IN ({placeholders})", _PARTS
     ).all()
     if dict(found) == SHAPE:
+        _CHECKED[engine] = version
+        session.info["fts_index"] = session.get_transaction()
         return True
     try:
         with connection.begin_nested():
