@@ -108,12 +108,19 @@ class Result:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (None where /proc is not there)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its children (its web processes);
+    None where /proc is not there."""
+    total = 0.0
+    for stat in {Path(f"/proc/{pid}/stat"), *Path("/proc").glob("[0-9]*/stat")}:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            if stat.parent.name == str(pid):
+                return None
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or a child
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class KeepAlive:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from bot.inbox import Claims, InboxWorker
+from bot.inbox_writer import InboxWriter
 from bot.roles import ProcessRole, ProcessTag, identity
 from bot.router import Router
 from bot.settings import Settings
@@ -43,6 +44,7 @@ class Core:
     router: Router
     worker: DeliveryWorker
     inbox: InboxWorker
+    inbox_writer: InboxWriter
     senders: dict[str, Sender] = field(default_factory=dict)
     tag: ProcessTag = field(default_factory=lambda: identity(ProcessRole.ALL, None))
 
@@ -148,7 +150,15 @@ def build_core(
         clock=clock,
         claims=claims,
     )
-    return Core(settings, engine, open_session, clock, options, router, worker, inbox, senders, tag)
+    writer = InboxWriter(open_session)
+    if role == ProcessRole.WEB and engine.dialect.name == "sqlite":
+        # its own connection, which never waits for the lock (bot/inbox_writer.py)
+        writer = InboxWriter(
+            session_factory(make_engine(settings.database_url, wait=False)), group=True
+        )
+    return Core(
+        settings, engine, open_session, clock, options, router, worker, inbox, writer, senders, tag
+    )
 
 
 class _ClaimingRouter:

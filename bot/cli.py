@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         help="all (default): the whole bot; on PostgreSQL a process may run one part: "
         "web (webhooks into the inbox), worker (inbox and outbox), scheduler (jobs, leader)",
     )
+    run.add_argument("--web-child", help=argparse.SUPPRESS)  # started by `guyub run` itself
     with_db(sub.add_parser("status", help="running processes, the leader and queue depths"))
     chat = with_db(sub.add_parser("chat", help="chat with the bot in this terminal"))
     chat.add_argument("--script", metavar="FILE", help="replay a transcript and print replies")
@@ -129,9 +130,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    overrides: dict[str, object] = {}
     if getattr(args, "db", None):
         overrides["database_url"] = f"sqlite:///{Path(args.db).expanduser()}"
+    if getattr(args, "web_child", None):  # the parent wrote every setting into our environment
+        overrides["_env_file"] = None
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
@@ -196,10 +199,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None 
         from bot.channels.base import CannotStart
         from bot.leader import LostLeadership
         from bot.runner import CannotListen, fast_loop_factory, run_bot
+        from bot.web_processes import ChildSpec
 
         try:
             with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
-                runner.run(run_bot(settings, clock=clock, role=ProcessRole(args.role)))
+                child = ChildSpec.decode(args.web_child) if args.web_child else None
+                role = ProcessRole(args.role)
+                runner.run(run_bot(settings, clock=clock, role=role, web_child=child))
         except LostLeadership as error:
             print(
                 f"guyub: {error}; stopped (restart it: another scheduler leads meanwhile)",

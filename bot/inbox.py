@@ -132,6 +132,8 @@ class InboxWorker:
         self.claims = claims
         """Set on a shared database: rows are claimed (storage/inbox.py claim), not read."""
         self._released = False
+        self.also_kick: list[Callable[[], None]] = []
+        """Called on every kick: a web process (bot/web_processes.py) wakes the main one."""
         self.on_done: list[Callable[[InboxMessage], None]] = []
         """Called with each row once it is handled and its replies were offered to the
         channel: a test waits on this instead of polling, a metric could count it."""
@@ -157,6 +159,8 @@ class InboxWorker:
     def kick(self) -> None:
         """A row was just written: look now rather than at the next interval."""
         self._wake.set()
+        for kick in self.also_kick:
+            kick()
 
     async def release(self, channel: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Finish this channel's rows written so far (up to `timeout`), then take no more.

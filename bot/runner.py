@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +22,13 @@ from bot.settings import Settings
 from bot.site.dashboard import dashboard_routes_for
 from bot.site.routes import site_routes
 from bot.web import build_web_app, readiness
+from bot.web_processes import (
+    ChildSpec,
+    WebChildren,
+    become_child,
+    watch_lifeline,
+    web_process_count,
+)
 from handlers.clock import Clock
 from jobs.scheduler import build_specs, catch_up, start_scheduler
 from storage.db import transaction
@@ -85,26 +93,45 @@ async def run_bot(
     stop: asyncio.Event | None = None,
     clock: Clock | None = None,
     role: ProcessRole = ProcessRole.ALL,
+    web_child: ChildSpec | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or `stop` is set); with no credentials, run the local channel.
 
     `stop` and `clock` let a test run the whole process in its own event loop; `stop`
     has no effect on the local channel, which ends when its input does. `role` (PostgreSQL
     only, bot/roles.py) runs one part of the bot; `all` runs all of it, as always.
+    `web_child` is given to a web process `guyub run` started itself (bot/web_processes.py).
     """
     quiet_http_loggers()
-    guard = sqlite_guard(settings.database_url, role)  # NotShareable: a clear refusal
+    child = None
+    if web_child is not None:
+        child = become_child(web_child)  # before anything slow: it dies with its parent
+        role = ProcessRole.WEB
+    # NotShareable: a clear refusal (a web child shares its parent's database by design)
+    guard = None if child is not None else sqlite_guard(settings.database_url, role)
     try:
-        await _run(settings, stop or asyncio.Event(), clock, role)
+        await _run(settings, stop or asyncio.Event(), clock, role, web_child, child)
     finally:
         if guard is not None:
             guard.release()
 
 
 async def _run(
-    settings: Settings, stop: asyncio.Event, clock: Clock | None, role: ProcessRole
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Clock | None,
+    role: ProcessRole,
+    spec: ChildSpec | None = None,
+    child: tuple[socket.socket, Callable[[], None]] | None = None,
 ) -> None:
     core = build_core(settings, clock, role=role)
+    if spec is not None and child is not None:
+        watch_lifeline(spec)
+        core.inbox.also_kick.append(child[1])  # the rows this process writes are the parent's
+        core.worker.also_kick.append(child[1])
+        core.options = core.router.options = replace(
+            core.options, telegram_bot_username=spec.telegram_bot_username
+        )
     channels = configured_channels(core)  # each registers its sender with the core
     leadership = Leadership(core.engine, core.clock, settings.leader_poll_seconds)
     state = _State(core, leadership, role)
@@ -148,7 +175,7 @@ async def _run(
             )
             await run_interactive(core, name=None)
         else:
-            await _serve(core, channels, stop, stop_sending, state)
+            await _serve(core, channels, stop, stop_sending, state, child[0] if child else None)
     finally:
         for task in background:
             task.remove_done_callback(on_end)
@@ -250,7 +277,10 @@ async def _serve(
     stop: asyncio.Event,
     stop_sending: Callable[[], Awaitable[None]],
     state: _State,
+    inherited: socket.socket | None = None,
 ) -> None:
+    """Serve HTTP and the channels until `stop`. A web child serves on the socket its
+    parent bound (`inherited`); a main process with WEB_PROCESSES leaves HTTP to children."""
     role = state.role
     routes = [route for channel in channels for route in channel.routes()]
     routes += site_routes(open_session=core.open_session, options=lambda: core.options)
@@ -271,19 +301,30 @@ async def _serve(
     server = uvicorn.Server(config)
     # Bind before any channel starts: a taken port is a clear error, not a half-started bot.
     try:
-        listener = socket.create_server((core.settings.host, core.settings.port))
+        listener = inherited or socket.create_server((core.settings.host, core.settings.port))
     except OSError as error:
         raise CannotListen(
             f"cannot listen on {core.settings.host}:{core.settings.port}: "
             f"{error.strerror or error} (is another Guyub already running? set PORT)"
         ) from error
+    children = None
+    count = web_process_count(core.settings) if inherited is None else 0
+    if role == ProcessRole.ALL and count:
+
+        def wake() -> None:  # a child wrote inbox or outbox rows
+            core.inbox.kick()
+            core.worker.kick()
+
+        children = WebChildren(core.settings, listener, count, wake)
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
-    serving = asyncio.create_task(server.serve(sockets=[listener]), name="web")
+    serving: asyncio.Task[None] | None = None
+    if children is None:  # connections wait in the socket's backlog meanwhile
+        serving = asyncio.create_task(server.serve(sockets=[listener]), name="web")
     started: list[ChannelAdapter] = []
     try:
         for channel in channels:
@@ -297,6 +338,10 @@ async def _serve(
                 continue  # scheduler: the leader starts Telegram itself
             started.append(channel)
             log.info("channel %s started", channel.name)
+        if children is not None:  # after the channels: the bot's username is known now
+            children.telegram_bot_username = core.options.telegram_bot_username
+            serving = asyncio.create_task(children.run(), name="web-processes")
+        assert serving is not None
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, waiter}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
@@ -305,9 +350,12 @@ async def _serve(
         # The web server goes first: it stops accepting and finishes the requests it has,
         # so no webhook is refused while the channels still work (Twilio does not retry
         # inbound messages). Then each channel finishes what those requests started.
+        if children is not None:
+            await children.stop()
         server.should_exit = True
         try:
-            await serving
+            if serving is not None:
+                await serving
             await stop_sending()  # while the channels can still deliver what is in flight
         finally:
             for channel in reversed(started):

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     inbox_lease_seconds: float = 60.0
     leader_poll_seconds: float = 5.0
     worker_processes: int = 1
+    web_processes: int | None = None  # None: 1 with two cores or more (bot/web_processes.py)
     whatsapp_template_notice: str | None = None
     whatsapp_template_digest: str | None = None
     whatsapp_template_broadcast: str | None = None

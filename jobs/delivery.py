@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -694,12 +694,16 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self.pools: dict[str, asyncio.Semaphore] = {}
         self._kicks = 0
+        self.also_kick: list[Callable[[], None]] = []
+        """Called on every kick: a web process (bot/web_processes.py) wakes the main one."""
         self._kicked = asyncio.Condition()
         self._stopping = False
 
     def kick(self) -> None:
         """Ask for a drain now (after a handler queued notices)."""
         self._kicks += 1
+        for kick in self.also_kick:
+            kick()
         with contextlib.suppress(RuntimeError):  # no running loop: the next pass sees it
             asyncio.get_running_loop().create_task(self._notify())
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -45,7 +46,6 @@ from bot.channels.telegram_send import TelegramSender
 from bot.inbox import Direct, Prepared
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Channel, MediaRef, Reply
-from storage.db import transaction
 from storage.inbox import accept
 from storage.media import MediaStore
 from storage.models import InboxMessage
@@ -186,7 +186,7 @@ class TelegramChannel:
                     offset=offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
                 if updates:
-                    self._accept([(u.to_dict(), u) for u in updates])
+                    await self._accept([(u.to_dict(), u) for u in updates])
                     offset = updates[-1].update_id + 1
                 backoff = 1.0
             except asyncio.CancelledError:
@@ -196,9 +196,11 @@ class TelegramChannel:
                 await self.core.clock.sleep(backoff)
                 backoff = min(backoff * 2, POLL_BACKOFF_MAX)
 
-    def _accept(self, updates: list[tuple[dict[str, Any], Update]]) -> None:
+    async def _accept(self, updates: list[tuple[dict[str, Any], Update]]) -> None:
         """Write updates to the inbox in one transaction (a repeat is dropped there)."""
-        with transaction(self.core.open_session) as session:
+        now = self.core.clock.now()
+
+        def write(session: Session) -> None:
             for data, update in updates:
                 accept(
                     session=session,
@@ -206,8 +208,10 @@ class TelegramChannel:
                     platform_id=f"u{update.update_id}",
                     sender=_sender_key(update),
                     payload={"update": data},
-                    now=self.core.clock.now(),
+                    now=now,
                 )
+
+        await self.core.inbox_writer.write(write)
         self.core.inbox.kick()
 
     async def _webhook(self, request: Request) -> Response:
@@ -232,7 +236,7 @@ class TelegramChannel:
         if not self._accepting:  # stop() began while the body arrived
             return Response(status_code=503)
         try:
-            self._accept([(data, update)])
+            await self._accept([(data, update)])
         except Exception:
             log.exception("telegram update not written to the inbox; Telegram will resend it")
             return Response(status_code=500)

@@ -63,7 +63,9 @@ class WhatsAppChannel:
         self.validator = RequestValidator(self._credentials[1])
         self._media_hosts = MediaHosts.from_settings(settings)
         self.public_base_url = settings.public_base_url
-        self.statuses = StatusBook(core.open_session, core.clock, self.sender.sent_recently)
+        # a web process does not send: any SID may be one its main process just got
+        expected = self.sender.sent_recently if core.tag.role.works else bool
+        self.statuses = StatusBook(core.open_session, core.clock, expected)
         self._http: httpx.AsyncClient | None = None
         self._stopping = False
 
@@ -113,16 +115,18 @@ class WhatsAppChannel:
         except Rejected as rejected:
             log.warning("whatsapp webhook refused (%s): %s", rejected.status, rejected)
             return Response(status_code=rejected.status)
+        now = self.core.clock.now()
         try:
-            with transaction(self.core.open_session) as session:
-                accept(
+            await self.core.inbox_writer.write(
+                lambda session: accept(
                     session=session,
                     channel=Channel.WHATSAPP,
                     platform_id=fields.message_sid,
                     sender=fields.address,
                     payload={"fields": asdict(fields)},
-                    now=self.core.clock.now(),
+                    now=now,
                 )
+            )
         except Exception:
             log.exception("whatsapp message not written to the inbox; Twilio will retry")
             return Response(status_code=500)
