@@ -78,25 +78,34 @@ class Result:
     process_seconds: float
     complete: bool
     cpu_seconds: float | None  # the bot's CPU time over the run (Linux only)
+    main_cpu_seconds: float | None  # of that, the main process's (the rest: web processes)
     generator_cpu_seconds: float  # this process's: the load generator and the fake platform
+    reply_latencies_ms: list[float]  # from sending a message to its reply at the fake
+    rate: float | None  # messages offered per second (None: as fast as answered)
 
     def lines(self) -> list[str]:
-        cuts = statistics.quantiles(self.latencies_ms, n=100) if len(self.latencies_ms) > 1 else []
-        p50, p99 = (cuts[49], cuts[98]) if cuts else (float("nan"), float("nan"))
+        p50, p99 = _p50_p99(self.latencies_ms)
+        reply50, reply99 = _p50_p99(self.reply_latencies_ms)
+        offered = f"offered {self.rate:.0f}/s, " if self.rate else ""
         others = {k: v for k, v in self.statuses.items() if not k.startswith("2")}
         done = "" if self.complete else " (timed out before every reply arrived)"
         return (
             [
-                f"{self.channel}: sent {self.sent}, accepted {self.accepted}"
+                f"{self.channel}: {offered}sent {self.sent}, accepted {self.accepted}"
                 + (f", refused/failed {dict(others)}" if others else ""),
                 f"  accepted/s {self.accepted / self.send_seconds:7.1f}   "
                 f"ack p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   max {max(self.latencies_ms):6.1f} ms",
                 f"  processed/s {self.processed / self.process_seconds:6.1f}   "
                 f"({self.processed} answered in {self.process_seconds:.1f} s){done}",
+                f"  reply p50 {reply50:6.1f} ms   p99 {reply99:6.1f} ms   (message sent to reply "
+                "received)",
             ]
             + (
-                [f"  bot CPU {1000 * self.cpu_seconds / max(self.sent, 1):.2f} ms per message"]
-                if self.cpu_seconds is not None
+                [
+                    f"  bot CPU {1000 * self.cpu_seconds / max(self.sent, 1):.2f} ms per message"
+                    f" (main process {1000 * self.main_cpu_seconds / max(self.sent, 1):.2f} ms)"
+                ]
+                if self.cpu_seconds is not None and self.main_cpu_seconds is not None
                 else []
             )
             + [
@@ -107,19 +116,40 @@ class Result:
         )
 
 
-def cpu_seconds(pid: int) -> float | None:
+def _p50_p99(values: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(values, n=100) if len(values) > 1 else []
+    return (cuts[49], cuts[98]) if cuts else (float("nan"), float("nan"))
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (None: no such process)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (its web processes), where /proc is there."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(entry.name))
+        if fields is not None and fields[1] == str(pid):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def cpu_seconds(pid: int, *, children: bool = True) -> float | None:
     """User + system CPU time so far of a process and its children (its web processes);
     None where /proc is not there."""
     total = 0.0
-    for stat in {Path(f"/proc/{pid}/stat"), *Path("/proc").glob("[0-9]*/stat")}:
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            if stat.parent.name == str(pid):
+    for each in [pid, *(children_of(pid) if children else [])]:
+        fields = _stat(each)
+        if fields is None:
+            if each == pid:
                 return None
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or a child
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -188,9 +218,15 @@ async def measure(
     messages: int,
     concurrency: int,
     timeout: float,  # noqa: ASYNC109
+    rate: float | None = None,
 ) -> Result:
     """Send `messages` at `concurrency` (for at most `timeout` s), then wait at most `timeout` s
-    for the replies; time each acknowledgement and the replies."""
+    for the replies; time each acknowledgement and the replies.
+
+    With `rate`, message i is due at i/rate seconds (an open load, as webhooks arrive),
+    still at most `concurrency` at a time; its latencies count from when it was due, so a
+    bot that falls behind shows it (no coordinated omission).
+    """
     url = httpx.URL(base_url)
     host, port = url.host, url.port or 80
     members = platform.members
@@ -204,6 +240,7 @@ async def measure(
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
     accepted: set[int] = set()
+    sent_at: dict[int, float] = {}  # wall clock, as the replies are stamped
     last_answer = 0.0
 
     async def sender() -> None:
@@ -212,8 +249,14 @@ async def measure(
         try:
             for marker, raw in queue:  # one iterator shared by every sender
                 began = time.perf_counter()
+                if rate:
+                    due = started + (marker - 1) / rate
+                    if due > began:
+                        await asyncio.sleep(due - began)
+                    began = due
                 if began > deadline:
                     return  # bounded in time as well as in count
+                sent_at[marker] = started_wall + (began - started)
                 try:
                     status = str(await connection.post(raw))
                 except (OSError, asyncio.IncompleteReadError, ValueError) as error:
@@ -226,16 +269,22 @@ async def measure(
         finally:
             connection.close()
 
+    main_before = cpu_seconds(pid, children=False)
     cpu_before, own_before = cpu_seconds(pid), time.process_time()
     started_wall, started = time.time(), time.perf_counter()
     deadline = started + timeout
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     complete = await watch.until(lambda seen: accepted <= watch.markers, timeout)
+    main_after = cpu_seconds(pid, children=False)
     cpu_after, own_after = cpu_seconds(pid), time.process_time()
     answered = accepted & watch.markers
     last_reply = max(
         (s.at for s in watch.seen if markers_in([s]) & answered), default=started_wall + 1e-9
     )
+    first_reply: dict[int, float] = {}
+    for seen in watch.seen:
+        for marker in markers_in([seen]) & answered:
+            first_reply.setdefault(marker, seen.at)
     return Result(
         channel=platform.name,
         sent=len(latencies),
@@ -247,7 +296,12 @@ async def measure(
         process_seconds=last_reply - started_wall,
         complete=complete,
         cpu_seconds=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
+        main_cpu_seconds=None
+        if main_before is None or main_after is None
+        else main_after - main_before,
         generator_cpu_seconds=own_after - own_before,
+        reply_latencies_ms=[(at - sent_at[m]) * 1000 for m, at in first_reply.items()],
+        rate=rate,
     )
 
 
@@ -281,36 +335,37 @@ async def create_community(settings: dict[str, str], folder: Path) -> None:
 
 
 @contextmanager
-def profiled(pid: int, path: Path | None) -> Iterator[None]:
-    """py-spy samples the bot process (by pid) while the block runs, as collapsed stacks."""
+def profiled(pid: int, path: Path | None) -> Iterator[list[tuple[str, Path]]]:
+    """py-spy samples the bot's processes while the block runs, each into its own file of
+    collapsed stacks: `path` for the main process, `path` + `.web<N>` for web processes.
+    Yields (label, file) of each, written once the block ends."""
     if path is None:
-        yield
+        yield []
         return
     import subprocess
 
-    spy = subprocess.Popen(
-        [
-            _py_spy(),
-            "record",
-            "--pid",
-            str(pid),
-            "--format",
-            "raw",
-            "--rate",
-            "200",
-            "-o",
-            str(path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    targets = [("main", pid, path)] + [
+        (f"web process {n}", child, path.with_suffix(f"{path.suffix}.web{n}"))
+        for n, child in enumerate(children_of(pid), start=1)
+    ]
+    spies = [
+        subprocess.Popen(
+            [_py_spy(), "record", "--pid", str(target), "--format", "raw", "--rate", "200"]
+            + ["-o", str(file)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _, target, file in targets
+    ]
     try:
-        yield
+        yield [(label, file) for label, _, file in targets]
     finally:
-        spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
-        _, errors = spy.communicate(timeout=30)
-        if spy.returncode not in (0, -signal.SIGINT):
-            print(f"py-spy failed: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        for spy in spies:
+            _, errors = spy.communicate(timeout=30)
+            if spy.returncode not in (0, -signal.SIGINT):
+                print(f"py-spy failed: {errors.decode(errors='replace')[-500:]}", file=sys.stderr)
 
 
 def _py_spy() -> str:
@@ -405,7 +460,7 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> No
                         profile = args.profile and args.profile.with_suffix(
                             f".{platform.name}{args.profile.suffix}"
                         )
-                        with profiled(guyub.pid, profile):
+                        with profiled(guyub.pid, profile) as profiles:
                             result = await measure(
                                 guyub.base_url,
                                 platform,
@@ -413,14 +468,16 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> No
                                 guyub.pid,
                                 messages=args.messages,
                                 concurrency=args.concurrency,
+                                rate=args.rate,
                                 timeout=args.timeout,
                             )
                     finally:
                         following.cancel()
                         await asyncio.gather(following, return_exceptions=True)
                     print("\n".join(result.lines()), flush=True)
-                    if profile:
-                        print("\n".join(summarise_profile(profile)), flush=True)
+                    for label, file in profiles:
+                        print(f"{label}:", flush=True)
+                        print("\n".join(summarise_profile(file)), flush=True)
             await guyub.stop()
         finally:
             await guyub.close()
@@ -431,6 +488,12 @@ def main() -> int:
     parser.add_argument("--channel", choices=("whatsapp", "telegram", "both"), default="both")
     parser.add_argument("--messages", type=int, default=1000, help="per channel (default 1000)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="offer this many messages per second (an open load) instead of sending each as "
+        "soon as a connection is free; --concurrency still caps those in flight",
+    )
     parser.add_argument("--members", type=int, default=50, help="people per channel")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to await replies")
     parser.add_argument("--database-url", help="PostgreSQL server (a fresh schema is used)")
@@ -446,7 +509,9 @@ def main() -> int:
             kind = "PostgreSQL" if args.database_url else "SQLite"
             print(
                 f"inbound bench on {kind}: {args.messages} messages per channel, "
-                f"concurrency {args.concurrency}, {args.members} members; "
+                f"concurrency {args.concurrency}, {args.members} members"
+                + (f", offered at {args.rate:.0f}/s" if args.rate else "")
+                + "; "
                 f"load average before {load[0]:.2f}",
                 flush=True,
             )

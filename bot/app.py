@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from bot.inbox import Claims, InboxWorker
-from bot.inbox_writer import InboxWriter
+from bot.inbox_writer import Forwarded, InboxWriter
 from bot.roles import ProcessRole, ProcessTag, identity
 from bot.router import Router
 from bot.settings import Settings
@@ -47,6 +47,8 @@ class Core:
     inbox_writer: InboxWriter
     senders: dict[str, Sender] = field(default_factory=dict)
     tag: ProcessTag = field(default_factory=lambda: identity(ProcessRole.ALL, None))
+    parent_link: Forwarded | None = None
+    """A web process's link to its main process (bot/web_processes.py), on SQLite."""
 
     @property
     def shared(self) -> bool:
@@ -150,12 +152,7 @@ def build_core(
         clock=clock,
         claims=claims,
     )
-    writer = InboxWriter(open_session)
-    if role == ProcessRole.WEB and engine.dialect.name == "sqlite":
-        # its own connection, which never waits for the lock (bot/inbox_writer.py)
-        writer = InboxWriter(
-            session_factory(make_engine(settings.database_url, wait=False)), group=True
-        )
+    writer = InboxWriter(open_session)  # a web process may forward instead (bot/runner.py)
     return Core(
         settings, engine, open_session, clock, options, router, worker, inbox, writer, senders, tag
     )

@@ -1,106 +1,187 @@
-"""Writing webhooks' inbox rows: at once, or, in a web process on SQLite, several together.
+"""Writing webhooks' inbox rows: here, or, from a web process on SQLite, by the main process.
 
-SQLite has one writer at a time across processes. The main process holds the write lock
-for each message it handles (a transaction of a millisecond or two); a web process
-(bot/web_processes.py) writing a row meanwhile would wait in SQLite's busy handler, which
-sleeps and blocks its whole event loop, so every request in hand waits too. Here the web
-process never blocks: its rows queue up, one task writes all that are waiting in one
-transaction on a connection that does not wait (busy_timeout 0), and on "database is
-locked" it yields for a moment and tries again with whatever arrived meanwhile. Each
-request is answered only once its row is committed, so nothing is acknowledged before it
-is durable; a write that keeps failing answers 500 and the platform retries.
+A webhook is answered 2xx only once its row is committed. In one process (or on
+PostgreSQL, where writers do not block each other) the channel writes it at once. A web
+process on SQLite (bot/web_processes.py) must not: SQLite has one writer at a time across
+processes, the main process holds the write lock for each message it handles, and a web
+process writing meanwhile waits in SQLite's busy handler, which sleeps in steps of 1, 2,
+5 ms and blocks whichever event loop it runs in. Measured (bench/inbound.py at 400
+messages/s), the main process then spent a fifth of its time asleep on the lock and fell
+behind. So a web process sends its rows to the main process over a socket (`Forwarded`),
+and the main process writes all that are waiting in one transaction, between two
+messages it handles (`ArrivalDesk`), and answers with their ids: one writer, no waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import sqlite3
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from bot.turn import Turn
 from storage.db import SessionFactory, transaction
+from storage.inbox import accept
 
-__all__ = ["InboxWriter", "is_locked"]
+__all__ = ["Arrival", "ArrivalDesk", "Forwarded", "InboxWriter", "write_arrivals"]
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-Work = Callable[[Session], Any]
 
-RETRY_EVERY = 0.0005  # seconds between tries while the main process holds the lock
-GIVE_UP_AFTER = 5.0  # then the requests in the batch answer 500 (the platform retries)
+@dataclass(frozen=True)
+class Arrival:
+    """One inbound message as a channel accepted it, to be written to the inbox."""
+
+    channel: str
+    platform_id: str
+    sender: str
+    payload: dict[str, Any]
+    received_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "received_at": self.received_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Arrival:
+        return cls(**{**data, "received_at": datetime.fromisoformat(data["received_at"])})
 
 
-def is_locked(error: BaseException) -> bool:
-    """SQLite's "database is locked" (another process is writing)."""
-    orig = getattr(error, "orig", None)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-        or "locked" in str(orig).lower()
-    )
+def write_arrivals(session: Session, arrivals: Sequence[Arrival]) -> list[int | None]:
+    """Each arrival's inbox id, None for a duplicate; in the caller's transaction."""
+    return [
+        accept(
+            session=session,
+            channel=a.channel,
+            platform_id=a.platform_id,
+            sender=a.sender,
+            payload=a.payload,
+            now=a.received_at,
+        )
+        for a in arrivals
+    ]
+
+
+Forward = Callable[[Sequence[Arrival]], Awaitable[list[int | None]]]
 
 
 class InboxWriter:
-    """`await write(work)`: run `work(session)` in a committed transaction, return its result.
+    """`await write(arrivals)`: their inbox ids once committed (raises if not written)."""
 
-    Without `group` (one process, or PostgreSQL) each write is its own transaction, as
-    before. With `group` (a web process on SQLite) writes wait for the batch writer.
+    def __init__(self, open_session: SessionFactory, forward: Forward | None = None) -> None:
+        self.open_session, self.forward = open_session, forward
+
+    async def write(self, arrivals: Sequence[Arrival]) -> list[int | None]:
+        if self.forward is not None:
+            return await self.forward(arrivals)
+        with transaction(self.open_session) as session:
+            return write_arrivals(session, arrivals)
+
+
+class ArrivalDesk:
+    """The main process's side: rows from web processes, written together in its turn.
+
+    `turn` is the router's lock: no transaction of this process is open across an await
+    while the rows are written, so the write never waits for the lock.
     """
 
-    def __init__(self, open_session: SessionFactory, *, group: bool = False) -> None:
-        self.open_session, self.group = open_session, group
-        self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
-        self._writer: asyncio.Task[None] | None = None
+    def __init__(
+        self, open_session: SessionFactory, turn: Turn, written: Callable[[], None]
+    ) -> None:
+        self.open_session, self.turn, self.written = open_session, turn, written
+        self._waiting: list[tuple[list[Arrival], asyncio.Future[list[int | None]]]] = []
+        self._task: asyncio.Task[None] | None = None
 
-    async def write(self, work: Callable[[Session], T]) -> T:
-        if not self.group:
-            with transaction(self.open_session) as session:
-                return work(session)
-        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._waiting.append((work, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all(), name="inbox-writer")
-        return await done
+    def take(self, arrivals: list[Arrival]) -> asyncio.Future[list[int | None]]:
+        done: asyncio.Future[list[int | None]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((arrivals, done))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write_all(), name="arrival-desk")
+        return done
 
     async def _write_all(self) -> None:
         while self._waiting:
-            batch: list[tuple[Work, asyncio.Future[Any]]] = []
-            started = time.monotonic()
-            while True:
-                batch += self._waiting  # what arrived while the lock was taken joins in
-                self._waiting = []
+            async with self.turn.first():  # webhooks wait for this: before any message
+                batch, self._waiting = self._waiting, []
                 try:
-                    results = self._commit(batch)
-                except OperationalError as error:
-                    if is_locked(error) and time.monotonic() - started < GIVE_UP_AFTER:
-                        await asyncio.sleep(RETRY_EVERY)
-                        continue
-                    self._one_by_one(batch)  # not a lock: one bad request fails alone
-                    break
+                    with transaction(self.open_session) as session:
+                        results: list[list[int | None] | Exception] = [
+                            write_arrivals(session, rows) for rows, _ in batch
+                        ]
                 except Exception:
-                    self._one_by_one(batch)
-                    break
-                for (_, done), result in zip(batch, results, strict=True):
-                    if not done.done():
-                        done.set_result(result)
-                break
-            await asyncio.sleep(0)  # let the answered requests go before the next batch
+                    log.exception("inbox: %d forwarded requests not written", len(batch))
+                    results = self._one_by_one(batch)
+            for (_, done), result in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+            self.written()
 
-    def _commit(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> list[Any]:
-        with transaction(self.open_session) as session:
-            return [work(session) for work, _ in batch]
-
-    def _one_by_one(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
-        """Each in its own transaction, so the request that broke the batch fails alone."""
-        for work, done in batch:
-            if done.done():
-                continue
+    def _one_by_one(
+        self, batch: list[tuple[list[Arrival], asyncio.Future[list[int | None]]]]
+    ) -> list[list[int | None] | Exception]:
+        """After a failed batch: each request alone, so one that cannot be written fails alone."""
+        results: list[list[int | None] | Exception] = []
+        for rows, _ in batch:
             try:
-                done.set_result(self._commit([(work, done)])[0])
+                with transaction(self.open_session) as session:
+                    results.append(write_arrivals(session, rows))
             except Exception as error:
-                done.set_exception(error)
+                results.append(error)
+        return results
+
+
+class Forwarded:
+    """A web process's side of its link to the main process: requests as JSON lines.
+
+    `call(kind, body)` sends `{"n": N, "kind": kind, "body": body}` and returns the main
+    process's `{"n": N, "result": ...}`, or raises on `{"n": N, "error": ...}` or when the
+    link is gone (the webhook then answers 500 and the platform retries).
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self._waiting: dict[int, asyncio.Future[Any]] = {}
+        self._next = 0
+        self._listening = asyncio.create_task(self._listen(), name="parent-link")
+
+    async def arrivals(self, arrivals: Sequence[Arrival]) -> list[int | None]:
+        result = await self.call("inbox", [a.to_json() for a in arrivals])
+        return [None if row_id is None else int(row_id) for row_id in result]
+
+    async def call(self, kind: str, body: Any) -> Any:
+        if self._listening.done():
+            raise ConnectionError("the main process is gone")
+        self._next += 1
+        number = self._next
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting[number] = answer
+        line = json.dumps({"n": number, "kind": kind, "body": body}, separators=(",", ":"))
+        self.writer.write(line.encode() + b"\n")
+        try:
+            return await answer
+        finally:
+            self._waiting.pop(number, None)
+
+    async def _listen(self) -> None:
+        try:
+            while line := await self.reader.readline():
+                reply = json.loads(line)
+                answer = self._waiting.get(reply["n"])
+                if answer is None or answer.done():
+                    continue
+                if "error" in reply:
+                    answer.set_exception(RuntimeError(reply["error"]))
+                else:
+                    answer.set_result(reply["result"])
+        finally:
+            for answer in self._waiting.values():
+                if not answer.done():
+                    answer.set_exception(ConnectionError("the main process is gone"))

@@ -1,6 +1,5 @@
 """The router: dedupe -> who is it -> conversation state -> handler, inside an error boundary."""
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -11,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.inbox import incoming_to_payload
+from bot.turn import Turn
 from handlers.buttons import button_answer, remember_buttons
 from handlers.clock import Clock
 from handlers.context import Context, Options, has_role
@@ -73,7 +73,7 @@ class Router:
         over to be sent."""
         # One message at a time per process: a transaction never waits on another one
         # held open across an await (SQLite has one writer); handling takes milliseconds.
-        self._turn = asyncio.Lock()
+        self._turn = Turn()
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Accept a message into the inbox and route it at once (local channel, tests).
@@ -397,7 +397,7 @@ class Router:
         return queue_notices(ctx, f"{msg.channel}:{msg.message_id}", self.clock.now())
 
     @property
-    def turn(self) -> asyncio.Lock:
+    def turn(self) -> Turn:
         """Held while a message is handled; the dashboard's actions take it too, so a write
         never waits on a transaction held open across an await."""
         return self._turn

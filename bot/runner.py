@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat, ask_name
+from bot.inbox_writer import Arrival, ArrivalDesk
 from bot.leader import Leadership
 from bot.roles import ProcessRole, sqlite_guard
 from bot.settings import Settings
@@ -26,6 +28,7 @@ from bot.web_processes import (
     ChildSpec,
     WebChildren,
     become_child,
+    link_to_parent,
     watch_lifeline,
     web_process_count,
 )
@@ -122,16 +125,20 @@ async def _run(
     clock: Clock | None,
     role: ProcessRole,
     spec: ChildSpec | None = None,
-    child: tuple[socket.socket, Callable[[], None]] | None = None,
+    child: tuple[socket.socket, Callable[[bytes], None]] | None = None,
 ) -> None:
     core = build_core(settings, clock, role=role)
     if spec is not None and child is not None:
         watch_lifeline(spec)
-        core.inbox.also_kick.append(child[1])  # the rows this process writes are the parent's
-        core.worker.also_kick.append(child[1])
+        wake = child[1]  # the rows this process writes are the parent's to work on
+        core.inbox.also_kick.append(functools.partial(wake, b"i"))
+        core.worker.also_kick.append(functools.partial(wake, b"o"))
         core.options = core.router.options = replace(
             core.options, telegram_bot_username=spec.telegram_bot_username
         )
+        if core.engine.dialect.name == "sqlite":  # the main process writes (bot/inbox_writer.py)
+            core.parent_link = await link_to_parent(spec)
+            core.inbox_writer.forward = core.parent_link.arrivals
     channels = configured_channels(core)  # each registers its sender with the core
     leadership = Leadership(core.engine, core.clock, settings.leader_poll_seconds)
     state = _State(core, leadership, role)
@@ -311,11 +318,21 @@ async def _serve(
     count = web_process_count(core.settings) if inherited is None else 0
     if role == ProcessRole.ALL and count:
 
-        def wake() -> None:  # a child wrote inbox or outbox rows
-            core.inbox.kick()
-            core.worker.kick()
+        def wake(kinds: bytes) -> None:  # a child wrote inbox rows (b"i"), outbox rows (b"o")
+            if b"i" in kinds:
+                core.inbox.kick()
+            if b"o" in kinds:
+                core.worker.kick()
 
-        children = WebChildren(core.settings, listener, count, wake)
+        desk = ArrivalDesk(core.open_session, core.router.turn, core.inbox.kick)
+
+        async def write_rows(rows: list[dict[str, Any]]) -> list[int | None]:
+            return await desk.take([Arrival.from_json(row) for row in rows])
+
+        calls: dict[str, Callable[[Any], Awaitable[Any]]] = {"inbox": write_rows}
+        for channel in channels:
+            calls.update(getattr(channel, "parent_calls", dict)())
+        children = WebChildren(core.settings, listener, count, wake, calls)
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -5,10 +5,13 @@ come after. In one process both share one event loop, so on the 2-core machine o
 issue's target one core did everything while the other idled (bench/inbound.py, README
 "Inbound load"). With WEB_PROCESSES=N (default: 1 where the machine has two cores or more)
 `guyub run` binds the port itself, starts its channels, then starts N children
-(`guyub run --role web`) that serve HTTP on that same socket: they check webhooks, write
-the inbox and answer. Each wakes the main process through a pipe whenever it wrote
-something the main process works on (an inbox row; an outbox row from the dashboard), so
-nothing waits for a polling interval.
+(`guyub run --role web`) that serve HTTP on that same socket: they check webhooks, have
+the inbox row written and answer. On SQLite the main process writes the rows they send
+it over a socket (bot/inbox_writer.py: one writer, no waiting on SQLite's lock), and
+records WhatsApp delivery reports the same way; on PostgreSQL they write themselves. A
+child wakes the main process through a pipe whenever it wrote something the main process
+works on (an inbox row; an outbox row from the dashboard), so nothing waits for a
+polling interval.
 
 The children live and die with the main process: on Linux the kernel kills them when it
 dies (PR_SET_PDEATHSIG), elsewhere they notice their lifeline pipe closing. `kill -9` of
@@ -28,11 +31,13 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
+from bot.inbox_writer import Forwarded
 from bot.settings import Settings
 
 __all__ = [
@@ -40,6 +45,7 @@ __all__ = [
     "WebChildren",
     "become_child",
     "child_env",
+    "link_to_parent",
     "watch_lifeline",
     "web_process_count",
 ]
@@ -64,7 +70,8 @@ class ChildSpec:
     """What a web child gets from its parent (`guyub run --web-child JSON`)."""
 
     listen_fd: int  # the bound, listening socket
-    wake_fd: int  # write end: "I wrote rows for you"
+    link_fd: int  # a socket to the main process: requests as JSON lines (bot/inbox_writer.py)
+    wake_fd: int  # write end: b"i" "I wrote inbox rows", b"o" "... outbox rows"
     lifeline_fd: int  # read end: end of file when the parent is gone
     parent_pid: int
     telegram_bot_username: str | None = None  # as the parent's getMe found it
@@ -96,19 +103,24 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+Calls = dict[str, Callable[[Any], Awaitable[Any]]]
+
+
 class WebChildren:
-    """The parent's side: start the children, restart one that dies, stop them first."""
+    """The parent's side: start the children, answer their requests (`calls`, by kind),
+    restart one that dies, and stop them first."""
 
     def __init__(
         self,
         settings: Settings,
         listener: socket.socket,
         count: int,
-        on_wake: Callable[[], None],
+        on_wake: Callable[[bytes], None],
+        calls: Calls,
         telegram_bot_username: str | None = None,
     ) -> None:
         self.settings, self.listener, self.count = settings, listener, count
-        self.on_wake = on_wake
+        self.on_wake, self.calls = on_wake, calls
         self.telegram_bot_username = telegram_bot_username
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
@@ -117,9 +129,10 @@ class WebChildren:
         self._children: list[subprocess.Popen[bytes]] = []
         self._stopping = False
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self, link: socket.socket) -> subprocess.Popen[bytes]:
         spec = ChildSpec(
             listen_fd=self.listener.fileno(),
+            link_fd=link.fileno(),
             wake_fd=self._wake_write,
             lifeline_fd=self._lifeline_read,
             parent_pid=os.getpid(),
@@ -128,7 +141,7 @@ class WebChildren:
         command = [sys.executable, "-m", "bot", "run", "--role", "web"]
         return subprocess.Popen(
             [*command, "--web-child", spec.encode()],
-            pass_fds=(spec.listen_fd, spec.wake_fd, spec.lifeline_fd),
+            pass_fds=(spec.listen_fd, spec.link_fd, spec.wake_fd, spec.lifeline_fd),
             env=child_env(self.settings),
         )
 
@@ -144,11 +157,17 @@ class WebChildren:
     async def _keep(self, index: int) -> None:
         failures = 0
         while not self._stopping:
-            child = self._spawn()
+            ours, theirs = socket.socketpair()
+            try:
+                child = self._spawn(theirs)
+            finally:
+                theirs.close()  # the child has its own copy
             self._children.append(child)
             log.info("web process %d started (pid %d)", index + 1, child.pid)
+            serving = asyncio.create_task(self._serve_link(ours), name=f"web-link-{index + 1}")
             code = await asyncio.to_thread(child.wait)
             self._children.remove(child)
+            await asyncio.gather(serving, return_exceptions=True)  # ends with the child's end
             if self._stopping:
                 return
             delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS) - 1)]
@@ -158,11 +177,37 @@ class WebChildren:
             )
             await asyncio.sleep(delay)
 
+    async def _serve_link(self, ours: socket.socket) -> None:
+        """Answer one child's requests, each as soon as it is done, until the child is gone."""
+        reader, writer = await asyncio.open_connection(sock=ours)
+        answering: set[asyncio.Task[None]] = set()
+
+        async def answer(request: dict[str, Any]) -> None:
+            reply: dict[str, Any] = {"n": request.get("n")}
+            try:
+                reply["result"] = await self.calls[request["kind"]](request["body"])
+            except Exception as error:
+                log.exception("web process request %r failed", request.get("kind"))
+                reply["error"] = type(error).__name__
+            writer.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
+
+        try:
+            while line := await reader.readline():
+                task = asyncio.create_task(answer(json.loads(line)))
+                answering.add(task)
+                task.add_done_callback(answering.discard)
+        except (ConnectionError, ValueError) as error:
+            log.warning("web process link closed: %r", error)
+        finally:
+            await asyncio.gather(*answering, return_exceptions=True)
+            writer.close()
+
     def _woken(self) -> None:
+        kinds = bytearray()
         with contextlib.suppress(BlockingIOError):
-            while os.read(self._wake_read, 4096):
-                pass
-        self.on_wake()
+            while chunk := os.read(self._wake_read, 4096):
+                kinds += chunk
+        self.on_wake(bytes(kinds))
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:  # noqa: ASYNC109
         """Ask every child to finish the requests it has (SIGTERM), then kill stragglers."""
@@ -177,7 +222,7 @@ class WebChildren:
             except TimeoutError:
                 log.warning("web process %d did not stop in %.0fs; killed", child.pid, timeout)
                 child.kill()
-        self._woken()  # rows the last requests wrote
+        self.on_wake(b"io")  # rows the last requests wrote
         self.close()
 
     def close(self) -> None:
@@ -186,18 +231,25 @@ class WebChildren:
                 os.close(fd)
 
 
-def become_child(spec: ChildSpec) -> tuple[socket.socket, Callable[[], None]]:
+def become_child(spec: ChildSpec) -> tuple[socket.socket, Callable[[bytes], None]]:
     """In the child: die with the parent, ignore Ctrl-C (the parent stops us), and return
-    the listening socket and the function that wakes the parent."""
+    the listening socket and the function that wakes the parent (b"i" for inbox rows, b"o"
+    for outbox rows)."""
     _die_with_parent(spec)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     listener = socket.socket(fileno=spec.listen_fd)
 
-    def wake() -> None:
+    def wake(kind: bytes) -> None:
         with contextlib.suppress(BlockingIOError, BrokenPipeError):
-            os.write(spec.wake_fd, b"!")
+            os.write(spec.wake_fd, kind)
 
     return listener, wake
+
+
+async def link_to_parent(spec: ChildSpec) -> Forwarded:
+    """In the child: the requests link to the main process (bot/inbox_writer.py)."""
+    reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=spec.link_fd))
+    return Forwarded(reader, writer)
 
 
 def _die_with_parent(spec: ChildSpec) -> None:

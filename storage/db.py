@@ -41,31 +41,27 @@ class NothingToMigrate(RuntimeError):
     """The models already match the newest migration: a new revision would be empty."""
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return on_connect
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
-def make_engine(url: str, *, wait: bool = True) -> Engine:
+def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     Statement parameters are kept out of error messages: they hold phone numbers and link
-    codes, and errors end up in logs. `wait=False` (SQLite): a write finding the database
-    locked by another process fails at once instead of waiting (bot/inbox_writer.py).
+    codes, and errors end up in logs.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas(5000 if wait else 0))
+        event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:  # postgres:// as hosts often give it
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -44,9 +43,9 @@ from bot.channels.telegram_inbound import (
 from bot.channels.telegram_limits import ChatRateLimiter, telegram_rate
 from bot.channels.telegram_send import TelegramSender
 from bot.inbox import Direct, Prepared
+from bot.inbox_writer import Arrival
 from handlers.i18n import DEFAULT_LANGUAGE, normalize_language, t
 from handlers.messages import Channel, MediaRef, Reply
-from storage.inbox import accept
 from storage.media import MediaStore
 from storage.models import InboxMessage
 
@@ -199,19 +198,17 @@ class TelegramChannel:
     async def _accept(self, updates: list[tuple[dict[str, Any], Update]]) -> None:
         """Write updates to the inbox in one transaction (a repeat is dropped there)."""
         now = self.core.clock.now()
-
-        def write(session: Session) -> None:
-            for data, update in updates:
-                accept(
-                    session=session,
-                    channel=Channel.TELEGRAM,
-                    platform_id=f"u{update.update_id}",
-                    sender=_sender_key(update),
-                    payload={"update": data},
-                    now=now,
-                )
-
-        await self.core.inbox_writer.write(write)
+        arrivals = [
+            Arrival(
+                channel=Channel.TELEGRAM,
+                platform_id=f"u{update.update_id}",
+                sender=_sender_key(update),
+                payload={"update": data},
+                received_at=now,
+            )
+            for data, update in updates
+        ]
+        await self.core.inbox_writer.write(arrivals)
         self.core.inbox.kick()
 
     async def _webhook(self, request: Request) -> Response:

@@ -8,10 +8,13 @@ order per sender; replies are outbox rows sent as soon as the message is handled
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from typing import Any
 
 import httpx
 from sqlmodel import Session
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -29,12 +32,12 @@ from bot.channels.whatsapp_webhook import (
     read_signed_form,
 )
 from bot.inbox import Direct, Prepared
+from bot.inbox_writer import Arrival
 from handlers.i18n import DEFAULT_LANGUAGE, t
 from handlers.messages import Channel, Incoming, MediaRef, Reply
 from handlers.phones import mask_phone
 from storage.communities import find_identity
 from storage.db import transaction
-from storage.inbox import accept
 from storage.models import InboxMessage, Member
 
 __all__ = ["EMPTY_TWIML", "WhatsAppChannel"]
@@ -63,9 +66,7 @@ class WhatsAppChannel:
         self.validator = RequestValidator(self._credentials[1])
         self._media_hosts = MediaHosts.from_settings(settings)
         self.public_base_url = settings.public_base_url
-        # a web process does not send: any SID may be one its main process just got
-        expected = self.sender.sent_recently if core.tag.role.works else bool
-        self.statuses = StatusBook(core.open_session, core.clock, expected)
+        self.statuses = StatusBook(core.open_session, core.clock, self.sender.sent_recently)
         self._http: httpx.AsyncClient | None = None
         self._stopping = False
 
@@ -115,18 +116,15 @@ class WhatsAppChannel:
         except Rejected as rejected:
             log.warning("whatsapp webhook refused (%s): %s", rejected.status, rejected)
             return Response(status_code=rejected.status)
-        now = self.core.clock.now()
+        arrival = Arrival(
+            channel=Channel.WHATSAPP,
+            platform_id=fields.message_sid,
+            sender=fields.address,
+            payload={"fields": asdict(fields)},
+            received_at=self.core.clock.now(),
+        )
         try:
-            await self.core.inbox_writer.write(
-                lambda session: accept(
-                    session=session,
-                    channel=Channel.WHATSAPP,
-                    platform_id=fields.message_sid,
-                    sender=fields.address,
-                    payload={"fields": asdict(fields)},
-                    now=now,
-                )
-            )
+            await self.core.inbox_writer.write([arrival])
         except Exception:
             log.exception("whatsapp message not written to the inbox; Twilio will retry")
             return Response(status_code=500)
@@ -141,10 +139,23 @@ class WhatsAppChannel:
             log.warning("whatsapp status callback refused (%s): %s", rejected.status, rejected)
             return Response(status_code=rejected.status)
         try:
-            self.statuses.record(form)
+            if self.core.parent_link is not None:  # the main process sent it: it knows the SID
+                pairs = [[key, str(value)] for key, value in form.multi_items()]
+                await self.core.parent_link.call("whatsapp-status", pairs)
+            else:
+                self.statuses.record(form)
         except Exception:
             log.exception("whatsapp status callback could not be recorded")
         return Response(status_code=200)
+
+    def parent_calls(self) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+        """What a web process asks of the main process for this channel (bot/web_processes.py)."""
+
+        async def record_status(pairs: list[list[str]]) -> None:
+            async with self.core.router.turn:  # no transaction of ours is open meanwhile
+                self.statuses.record(FormData([(key, value) for key, value in pairs]))
+
+        return {"whatsapp-status": record_status}
 
     async def _prepare(self, row: InboxMessage) -> Prepared:
         """The Incoming of an inbox row, with its photos fetched into the media store."""

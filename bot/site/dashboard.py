@@ -10,7 +10,6 @@ is `/setujui`, promoting is `/angkat`'s `make_coordinator`, an announcement is `
 Forms post back and redirect (the answer is shown once, from a signed cookie).
 """
 
-import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from bot.site.auth import (
     sign_session,
 )
 from bot.site.pages import Page, render
+from bot.turn import Turn
 from handlers.account import make_coordinator, step_down
 from handlers.announce.command import (
     AnnounceData,
@@ -143,11 +143,11 @@ def dashboard_routes(
     options: Callable[[], Options],
     clock: Clock,
     secret: bytes,
-    turn: asyncio.Lock | None = None,
+    turn: Turn | None = None,
     on_outbox: Callable[[], None] = lambda: None,
 ) -> list[BaseRoute]:
     """The dashboard's routes."""
-    lock = turn or asyncio.Lock()
+    lock = turn or Turn()
 
     # --- who is asking ------------------------------------------------------------------
 
