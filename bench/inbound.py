@@ -348,10 +348,10 @@ def profiled(pid: int, path: Path | None) -> Iterator[list[tuple[str, Path]]]:
         (f"web process {n}", child, path.with_suffix(f"{path.suffix}.web{n}"))
         for n, child in enumerate(children_of(pid), start=1)
     ]
+    record = [_py_spy(), "record", "--format", "raw", "--rate", "200"]
     spies = [
         subprocess.Popen(
-            [_py_spy(), "record", "--pid", str(target), "--format", "raw", "--rate", "200"]
-            + ["-o", str(file)],
+            [*record, "--pid", str(target), "-o", str(file)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

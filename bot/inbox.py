@@ -128,6 +128,7 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._newest = 0  # rows up to this id have been seen; a kick only reads newer ones
+        self._more = False  # the last read stopped at FETCH rows: there may be others
         self.concurrency = concurrency
         self.claims = claims
         """Set on a shared database: rows are claimed (storage/inbox.py claim), not read."""
@@ -231,6 +232,7 @@ class InboxWorker:
                 channels=list(self._preparers),
                 after_id=self._newest if only_new else 0,
             )
+        self._more = len(rows) >= FETCH
         now = self.clock.now()
         for row in rows:
             self._newest = max(self._newest, row.id or 0)
@@ -298,7 +300,8 @@ class InboxWorker:
             self._tasks.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
-            self.kick()  # rows beyond the last read may be waiting
+            if self._more or self.claims is not None:
+                self.kick()  # rows beyond the last read may be waiting
 
     async def _process(self, row: InboxMessage) -> bool:
         """Prepare and route one row; False if it must be tried again later."""

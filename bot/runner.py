@@ -315,7 +315,8 @@ async def _serve(
             f"{error.strerror or error} (is another Guyub already running? set PORT)"
         ) from error
     children = None
-    count = web_process_count(core.settings) if inherited is None else 0
+    webhooks = any(channel.routes() for channel in channels)  # polling alone needs no child
+    count = web_process_count(core.settings) if inherited is None and webhooks else 0
     if role == ProcessRole.ALL and count:
 
         def wake(kinds: bytes) -> None:  # a child wrote inbox rows (b"i"), outbox rows (b"o")
@@ -382,6 +383,8 @@ async def _serve(
                     log.exception("channel %s did not stop cleanly", channel.name)
             for sig in handled:  # Ctrl-C behaves as usual again once we are down
                 loop.remove_signal_handler(sig)
+            if children is not None:  # no uvicorn here to close it
+                listener.close()
 
 
 async def run_interactive(core: Core, name: str | None) -> None:
