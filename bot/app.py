@@ -7,10 +7,11 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from bot.inbox import Claims, InboxWorker
-from bot.inbox_writer import Forwarded, InboxWriter
+from bot.inbox_writer import InboxWriter
 from bot.roles import ProcessRole, ProcessTag, identity
 from bot.router import Router
 from bot.settings import Settings
+from bot.web_link import Link
 from handlers.clock import Clock, SystemClock
 from handlers.context import Options
 from handlers.messages import Incoming, Reply
@@ -47,7 +48,7 @@ class Core:
     inbox_writer: InboxWriter
     senders: dict[str, Sender] = field(default_factory=dict)
     tag: ProcessTag = field(default_factory=lambda: identity(ProcessRole.ALL, None))
-    parent_link: Forwarded | None = None
+    parent_link: Link | None = None
     """A web process's link to its main process (bot/web_processes.py), on SQLite."""
 
     @property
@@ -81,14 +82,18 @@ class Core:
 
 
 def build_core(
-    settings: Settings, clock: Clock | None = None, *, role: ProcessRole = ProcessRole.ALL
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    role: ProcessRole = ProcessRole.ALL,
+    background_checkpoints: bool = False,
 ) -> Core:
     """Open (and, if empty, create) the database and wire the router and worker.
 
     On PostgreSQL the inbox is claimed with leases (several workers may share it), and a
     worker's rate limits are its share of the platforms' (WORKER_PROCESSES).
     """
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=background_checkpoints)
     prepare(engine)
     shared = is_shared(engine)
     tag = identity(role, settings.delivery_worker_name)

@@ -7,7 +7,7 @@ processes, the main process holds the write lock for each message it handles, an
 process writing meanwhile waits in SQLite's busy handler, which sleeps in steps of 1, 2,
 5 ms and blocks whichever event loop it runs in. Measured (bench/inbound.py at 400
 messages/s), the main process then spent a fifth of its time asleep on the lock and fell
-behind. So a web process sends its rows to the main process over a socket (`Forwarded`),
+behind. So a web process sends its rows to the main process over its link (bot/web_link.py),
 and the main process writes all that are waiting in one transaction, between two
 messages it handles (`ArrivalDesk`), and answers with their ids: one writer, no waiting.
 """
@@ -15,7 +15,6 @@ messages it handles (`ArrivalDesk`), and answers with their ids: one writer, no 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -25,10 +24,11 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.turn import Turn
+from bot.web_link import Link
 from storage.db import SessionFactory, transaction
 from storage.inbox import accept
 
-__all__ = ["Arrival", "ArrivalDesk", "Forwarded", "InboxWriter", "write_arrivals"]
+__all__ = ["Arrival", "ArrivalDesk", "InboxWriter", "forward_over", "write_arrivals"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,16 @@ class InboxWriter:
             return await self.forward(arrivals)
         with transaction(self.open_session) as session:
             return write_arrivals(session, arrivals)
+
+
+def forward_over(link: Link) -> Forward:
+    """A web process's `forward`: the main process writes the rows (`ArrivalDesk`)."""
+
+    async def forward(arrivals: Sequence[Arrival]) -> list[int | None]:
+        result = await link.call("inbox", [a.to_json() for a in arrivals])
+        return [None if row_id is None else int(row_id) for row_id in result]
+
+    return forward
 
 
 class ArrivalDesk:
@@ -136,52 +146,3 @@ class ArrivalDesk:
             except Exception as error:
                 results.append(error)
         return results
-
-
-class Forwarded:
-    """A web process's side of its link to the main process: requests as JSON lines.
-
-    `call(kind, body)` sends `{"n": N, "kind": kind, "body": body}` and returns the main
-    process's `{"n": N, "result": ...}`, or raises on `{"n": N, "error": ...}` or when the
-    link is gone (the webhook then answers 500 and the platform retries).
-    """
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self._waiting: dict[int, asyncio.Future[Any]] = {}
-        self._next = 0
-        self._listening = asyncio.create_task(self._listen(), name="parent-link")
-
-    async def arrivals(self, arrivals: Sequence[Arrival]) -> list[int | None]:
-        result = await self.call("inbox", [a.to_json() for a in arrivals])
-        return [None if row_id is None else int(row_id) for row_id in result]
-
-    async def call(self, kind: str, body: Any) -> Any:
-        if self._listening.done():
-            raise ConnectionError("the main process is gone")
-        self._next += 1
-        number = self._next
-        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting[number] = answer
-        line = json.dumps({"n": number, "kind": kind, "body": body}, separators=(",", ":"))
-        self.writer.write(line.encode() + b"\n")
-        try:
-            return await answer
-        finally:
-            self._waiting.pop(number, None)
-
-    async def _listen(self) -> None:
-        try:
-            while line := await self.reader.readline():
-                reply = json.loads(line)
-                answer = self._waiting.get(reply["n"])
-                if answer is None or answer.done():
-                    continue
-                if "error" in reply:
-                    answer.set_exception(RuntimeError(reply["error"]))
-                else:
-                    answer.set_result(reply["result"])
-        finally:
-            for answer in self._waiting.values():
-                if not answer.done():
-                    answer.set_exception(ConnectionError("the main process is gone"))

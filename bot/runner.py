@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -17,13 +18,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import Core, build_core
 from bot.channels.base import ChannelAdapter
 from bot.channels.local import LocalChat, ask_name
-from bot.inbox_writer import Arrival, ArrivalDesk
+from bot.inbox_writer import Arrival, ArrivalDesk, forward_over
 from bot.leader import Leadership
 from bot.roles import ProcessRole, sqlite_guard
 from bot.settings import Settings
 from bot.site.dashboard import dashboard_routes_for
 from bot.site.routes import site_routes
 from bot.web import build_web_app, readiness
+from bot.web_link import Handlers
 from bot.web_processes import (
     ChildSpec,
     WebChildren,
@@ -34,6 +36,7 @@ from bot.web_processes import (
 )
 from handlers.clock import Clock
 from jobs.scheduler import build_specs, catch_up, start_scheduler
+from storage.checkpoints import Checkpointer
 from storage.db import transaction
 from storage.processes import beat, forget
 
@@ -127,7 +130,12 @@ async def _run(
     spec: ChildSpec | None = None,
     child: tuple[socket.socket, Callable[[bytes], None]] | None = None,
 ) -> None:
-    core = build_core(settings, clock, role=role)
+    # the process that handles messages checkpoints SQLite's log in a thread, not in commits
+    core = build_core(settings, clock, role=role, background_checkpoints=role.works)
+    checkpointer = None
+    path = core.engine.url.database
+    if core.engine.dialect.name == "sqlite" and role.works and path and path != ":memory:":
+        checkpointer = Checkpointer(Path(path)).start()
     if spec is not None and child is not None:
         watch_lifeline(spec)
         wake = child[1]  # the rows this process writes are the parent's to work on
@@ -136,10 +144,11 @@ async def _run(
         core.options = core.router.options = replace(
             core.options, telegram_bot_username=spec.telegram_bot_username
         )
-        if core.engine.dialect.name == "sqlite":  # the main process writes (bot/inbox_writer.py)
-            core.parent_link = await link_to_parent(spec)
-            core.inbox_writer.forward = core.parent_link.arrivals
     channels = configured_channels(core)  # each registers its sender with the core
+    if spec is not None:  # a web process: its link to the main process
+        core.parent_link = await link_to_parent(spec, {})
+        if core.engine.dialect.name == "sqlite":  # the main process writes (bot/inbox_writer.py)
+            core.inbox_writer.forward = forward_over(core.parent_link)
     leadership = Leadership(core.engine, core.clock, settings.leader_poll_seconds)
     state = _State(core, leadership, role)
     if role.schedules and leadership.lock is None:  # SQLite: leads at once, as before
@@ -191,6 +200,8 @@ async def _run(
         await state.forget()
         await stop_sending()
         await state.stop_leading()
+        if checkpointer is not None:
+            checkpointer.stop()
         core.close()
         log.info("Guyub stopped")
     if lost:
@@ -330,7 +341,7 @@ async def _serve(
         async def write_rows(rows: list[dict[str, Any]]) -> list[int | None]:
             return await desk.take([Arrival.from_json(row) for row in rows])
 
-        calls: dict[str, Callable[[Any], Awaitable[Any]]] = {"inbox": write_rows}
+        calls: Handlers = {"inbox": write_rows}
         for channel in channels:
             calls.update(getattr(channel, "parent_calls", dict)())
         children = WebChildren(core.settings, listener, count, wake, calls)

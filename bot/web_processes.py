@@ -31,14 +31,13 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from pydantic import SecretStr
 
-from bot.inbox_writer import Forwarded
 from bot.settings import Settings
+from bot.web_link import Handlers, Link, open_link
 
 __all__ = [
     "ChildSpec",
@@ -103,7 +102,8 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-Calls = dict[str, Callable[[Any], Awaitable[Any]]]
+class NoWebProcess(ConnectionError):
+    """No web process is running to relay this to (the caller does it itself)."""
 
 
 class WebChildren:
@@ -116,7 +116,7 @@ class WebChildren:
         listener: socket.socket,
         count: int,
         on_wake: Callable[[bytes], None],
-        calls: Calls,
+        calls: Handlers,
         telegram_bot_username: str | None = None,
     ) -> None:
         self.settings, self.listener, self.count = settings, listener, count
@@ -178,29 +178,9 @@ class WebChildren:
             await asyncio.sleep(delay)
 
     async def _serve_link(self, ours: socket.socket) -> None:
-        """Answer one child's requests, each as soon as it is done, until the child is gone."""
-        reader, writer = await asyncio.open_connection(sock=ours)
-        answering: set[asyncio.Task[None]] = set()
-
-        async def answer(request: dict[str, Any]) -> None:
-            reply: dict[str, Any] = {"n": request.get("n")}
-            try:
-                reply["result"] = await self.calls[request["kind"]](request["body"])
-            except Exception as error:
-                log.exception("web process request %r failed", request.get("kind"))
-                reply["error"] = type(error).__name__
-            writer.write(json.dumps(reply, separators=(",", ":")).encode() + b"\n")
-
-        try:
-            while line := await reader.readline():
-                task = asyncio.create_task(answer(json.loads(line)))
-                answering.add(task)
-                task.add_done_callback(answering.discard)
-        except (ConnectionError, ValueError) as error:
-            log.warning("web process link closed: %r", error)
-        finally:
-            await asyncio.gather(*answering, return_exceptions=True)
-            writer.close()
+        """Answer one child's requests until the child is gone."""
+        _, reading = await open_link(ours, self.calls)
+        await reading
 
     def _woken(self) -> None:
         kinds = bytearray()
@@ -246,10 +226,10 @@ def become_child(spec: ChildSpec) -> tuple[socket.socket, Callable[[bytes], None
     return listener, wake
 
 
-async def link_to_parent(spec: ChildSpec) -> Forwarded:
-    """In the child: the requests link to the main process (bot/inbox_writer.py)."""
-    reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=spec.link_fd))
-    return Forwarded(reader, writer)
+async def link_to_parent(spec: ChildSpec, handlers: Handlers) -> Link:
+    """In the child: the link to the main process, answering `handlers`."""
+    link, _ = await open_link(socket.socket(fileno=spec.link_fd), handlers)
+    return link
 
 
 def _die_with_parent(spec: ChildSpec) -> None:

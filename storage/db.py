@@ -50,11 +50,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def make_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     Statement parameters are kept out of error messages: they hold phone numbers and link
-    codes, and errors end up in logs.
+    codes, and errors end up in logs. `background_checkpoints` (SQLite): commits never
+    checkpoint; the caller runs storage/checkpoints.py's Checkpointer instead.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -62,6 +67,8 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if background_checkpoints:
+            event.listen(engine, "connect", _no_autocheckpoint)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:  # postgres:// as hosts often give it
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
