@@ -145,6 +145,10 @@ async def _run(
             core.options, telegram_bot_username=spec.telegram_bot_username
         )
     channels = configured_channels(core)  # each registers its sender with the core
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7000, 20, 100)
     if spec is not None:  # a web process: its link to the main process
         core.parent_link = await link_to_parent(spec, {})
         if core.engine.dialect.name == "sqlite":  # the main process writes (bot/inbox_writer.py)
