@@ -8,10 +8,12 @@ parameters: building a statement per call (coercing each value into a bind param
 hashing the result for the compiled cache) cost as much as running it.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import Dialect, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -50,5 +52,104 @@ def insert_returning_id(
 
 
 def run(session: Session, statement: Executable, values: dict[str, Any]) -> Any:
-    """Execute a prebuilt Core statement in the session's transaction; its CursorResult."""
+    """Execute a prebuilt Core statement in the session's transaction; its result (first(),
+    scalar(), scalar_one(), rowcount, all()).
+
+    On SQLite the statement goes straight to the driver's cursor, compiled once per set of
+    value names with SQLAlchemy's own bind processors (so values are stored exactly as
+    through SQLAlchemy): its execution machinery cost five times the statement itself
+    (35 µs against 7 µs for the router's UPDATE of the inbox row), and the main process
+    runs about ten of these per message. Pending ORM changes are flushed first, as
+    `session.execute` would. Elsewhere, or for a statement that needs more (expanding IN
+    lists, server-side defaults), `session.execute` as before.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "sqlite":
+        plan = _plan(dialect, statement, frozenset(values))
+        if plan is not None:
+            session.flush()  # as the autoflush of session.execute
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            cursor = raw.cursor()
+            cursor.execute(plan.sql, plan.parameters(values))
+            return _Result(cursor)
     return session.execute(statement, values)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A statement compiled for the driver: SQL, its parameters' order and processing."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: dict[str, Callable[[Any], Any]]
+    defaults: dict[str, Any]  # columns left out: their scalar (or callable) default
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for name in self.names:
+            if name in values:
+                value = values[name]
+            else:
+                default = self.defaults[name]
+                value = default(None) if callable(default) else default
+            processor = self.processors.get(name)
+            out.append(processor(value) if processor is not None else value)
+        return tuple(out)
+
+
+_PLANS: dict[tuple[int, int, frozenset[str]], _Plan | None] = {}
+
+
+def _plan(dialect: Dialect, statement: Executable, keys: frozenset[str]) -> _Plan | None:
+    """The driver-level plan of `statement` for these value names (None: not this way)."""
+    key = (id(dialect), id(statement), keys)
+    if key not in _PLANS:
+        _PLANS[key] = _make_plan(dialect, statement, keys)
+    return _PLANS[key]
+
+
+def _make_plan(dialect: Dialect, statement: Executable, keys: frozenset[str]) -> _Plan | None:
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))  # type: ignore[attr-defined]
+    names = compiled.positiontup
+    if names is None or compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    defaults: dict[str, Any] = {}
+    table = getattr(statement, "table", None)
+    for name in names:
+        if name in keys:
+            continue
+        column = table.c.get(name) if table is not None else None
+        default = getattr(column, "default", None)
+        if default is None or not (default.is_scalar or default.is_callable):
+            return None
+        defaults[name] = default.arg
+    return _Plan(str(compiled), tuple(names), dict(compiled._bind_processors), defaults)
+
+
+class _Result:
+    """What callers of `run` use of a CursorResult, on a driver cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return int(self.cursor.rowcount)
+
+    def first(self) -> Any:
+        return self.cursor.fetchone()
+
+    def all(self) -> list[Any]:
+        return list(self.cursor.fetchall())
+
+    def scalar(self) -> Any:
+        row = self.cursor.fetchone()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        row = self.cursor.fetchone()
+        if row is None:
+            raise LookupError("no row returned")
+        return row[0]
