@@ -33,6 +33,13 @@ INBOX = table_of(InboxMessage)
 INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
 IS_PENDING = select(INBOX.c.id).where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
 MARK_DONE = update(INBOX).where(INBOX.c.id == bindparam("row_id"))
+PENDING = (
+    select(InboxMessage)
+    .where(col(InboxMessage.done_at).is_(None), col(InboxMessage.id) > bindparam("after_id"))
+    .order_by(col(InboxMessage.id))
+    .limit(bindparam("limit"))
+)
+PENDING_OF = PENDING.where(col(InboxMessage.channel).in_(bindparam("channels", expanding=True)))
 TAKE = (
     update(INBOX)
     .where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
@@ -87,13 +94,15 @@ def take(*, session: Session, inbox_id: int, now: datetime) -> bool:
 def pending(
     *, session: Session, limit: int, channels: Sequence[str] | None = None, after_id: int = 0
 ) -> Sequence[InboxMessage]:
-    """Rows not done yet, oldest first (so one sender's rows come in their order)."""
-    query = select(InboxMessage).where(
-        col(InboxMessage.done_at).is_(None), col(InboxMessage.id) > after_id
-    )
-    if channels is not None:
-        query = query.where(col(InboxMessage.channel).in_(list(channels)))
-    return session.exec(query.order_by(col(InboxMessage.id)).limit(limit)).all()
+    """Rows not done yet, oldest first (so one sender's rows come in their order).
+
+    The inbox worker asks after every batch of webhooks: the statement is built once.
+    """
+    params: dict[str, object] = {"after_id": after_id, "limit": limit}
+    if channels is None:
+        return session.exec(PENDING, params=params).all()
+    params["channels"] = list(channels)
+    return session.exec(PENDING_OF, params=params).all()
 
 
 def mark_done(*, session: Session, row: InboxMessage | int, now: datetime) -> None:
