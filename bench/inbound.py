@@ -61,7 +61,7 @@ from tests.platforms import (
     join_all,
     markers_in,
 )
-from tests.processes import PUBLIC_BASE_URL, GuyubProcess, clean_env, free_port
+from tests.processes import PUBLIC_BASE_URL, GuyubProcess, children_of, clean_env, free_port
 
 
 @dataclass
@@ -127,16 +127,6 @@ def _stat(pid: int) -> list[str] | None:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-
-
-def children_of(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (its web processes), where /proc is there."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        fields = _stat(int(entry.name))
-        if fields is not None and fields[1] == str(pid):
-            found.append(int(entry.name))
-    return sorted(found)
 
 
 def cpu_seconds(pid: int, *, children: bool = True) -> float | None:

@@ -146,6 +146,7 @@ async def _run(
         )
     channels = configured_channels(core)  # each registers its sender with the core
     import gc
+
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 20, 100)

@@ -27,6 +27,8 @@ from twilio.request_validator import RequestValidator
 __all__ = [
     "PUBLIC_BASE_URL",
     "GuyubProcess",
+    "alive",
+    "children_of",
     "clean_env",
     "free_port",
     "post_telegram_update",
@@ -46,6 +48,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc; [] elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended but not yet reaped, does not count)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
 
 
 def clean_env(settings: Mapping[str, str]) -> dict[str, str]:
@@ -109,6 +133,10 @@ class GuyubProcess:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"guyub did not serve within {timeout} s:\n{self.tail()}")
                 await asyncio.sleep(0.05)  # polling another process: no event to await
+
+    def children(self) -> list[int]:
+        """The processes it started (its web processes), from /proc."""
+        return children_of(self.pid)
 
     def kill(self) -> None:
         """The crash: SIGKILL, nothing gets to run (the caller then awaits `wait()`)."""

@@ -38,7 +38,7 @@ from tests.platforms import (
     WhatsApp,
     join_all,
 )
-from tests.processes import PUBLIC_BASE_URL, GuyubProcess, free_port
+from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port
 
 # Few senders and many requests in flight, so acknowledging runs ahead of handling (as in
 # the issue's burst) and the kill finds work in hand; Telegram paces replies at 1/s per
@@ -189,10 +189,17 @@ async def processes() -> AsyncIterator[list[GuyubProcess]]:
         await process.close()
 
 
-@pytest.mark.parametrize("platform", ["whatsapp", "telegram"], indirect=True)
+@pytest.mark.parametrize(
+    ("platform", "web_processes"),
+    [("whatsapp", 1), ("telegram", 1), ("whatsapp", 0)],
+    ids=["whatsapp", "telegram", "whatsapp-one-process"],
+    indirect=["platform"],
+)
 async def test_crash_loses_no_acknowledged_message(
-    platform: Platform, processes: list[GuyubProcess], tmp_path: Path
+    platform: Platform, web_processes: int, processes: list[GuyubProcess], tmp_path: Path
 ) -> None:
+    """With a web process answering the webhooks (the default on two cores) the kill takes
+    it along: no orphan keeps the port or acknowledges more; with none, as before."""
     db = tmp_path / "guyub.db"
     assert main(["community", "create", "KBA 13 Ulu", "--invite", "KBA13", "--db", str(db)]) == 0
     settings = {
@@ -201,6 +208,7 @@ async def test_crash_loses_no_acknowledged_message(
         "HOST": "127.0.0.1",
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "LOG_LEVEL": "INFO",
+        "WEB_PROCESSES": str(web_processes),
         **platform.settings(),
     }
 
@@ -220,8 +228,11 @@ async def test_crash_loses_no_acknowledged_message(
         await platform.ready(1)
         async with httpx.AsyncClient(base_url=first.base_url, timeout=10) as http:
             assert await join_all(http, platform, watch), f"not all joined:\n{first.tail()}"
+            helpers = first.children()
+            assert len(helpers) == web_processes, helpers
             await stream(http, platform, run, markers, first.kill, watch)
         await first.wait()
+        assert await gone(helpers), f"web processes outlived the kill: {helpers}"
 
         run.restarted_at = time.time()
         second = guyub("second")
@@ -251,6 +262,16 @@ async def test_crash_loses_no_acknowledged_message(
         f"{verdict.summary(platform.name)}; answered more than once, not in flight at the kill: "
         f"{verdict.bad_duplicates[:20]}"
     )
+
+
+async def gone(pids: list[int], timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+    """Whether these processes have all ended (reaped or a zombie) within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(not alive(pid) for pid in pids):
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def test_the_verdict_excuses_only_replies_in_flight_at_the_kill() -> None:
