@@ -24,7 +24,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.turn import Turn
-from bot.web_link import Link
+from bot.web_link import LATER, Link
 from storage.db import SessionFactory, transaction
 from storage.inbox import accept
 
@@ -105,6 +105,19 @@ class ArrivalDesk:
         self.open_session, self.turn, self.written = open_session, turn, written
         self._waiting: list[tuple[list[Arrival], asyncio.Future[list[int | None]]]] = []
         self._task: asyncio.Task[None] | None = None
+
+    def take_now(self, arrivals: list[Arrival]) -> list[int | None] | object:
+        """Write them at once if the turn is free and no batch waits (the usual case: the
+        router holds the turn only while it runs); else LATER, for `take`."""
+        if self._waiting or not self.turn.try_acquire():
+            return LATER
+        try:
+            with transaction(self.open_session) as session:
+                result = write_arrivals(session, arrivals)
+        finally:
+            self.turn.release()
+        self.written()
+        return result
 
     def take(self, arrivals: list[Arrival]) -> asyncio.Future[list[int | None]]:
         done: asyncio.Future[list[int | None]] = asyncio.get_running_loop().create_future()

@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.site.dashboard import dashboard_routes_for
 from bot.site.routes import site_routes
 from bot.web import build_web_app, readiness
-from bot.web_link import Handlers
+from bot.web_link import Handlers, Immediate
 from bot.web_processes import (
     ChildSpec,
     WebChildren,
@@ -349,7 +349,10 @@ async def _serve(
         calls: Handlers = {"inbox": write_rows}
         for channel in channels:
             calls.update(getattr(channel, "parent_calls", dict)())
-        children = WebChildren(core.settings, listener, count, wake, calls)
+        immediate: Immediate = {
+            "inbox": lambda rows: desk.take_now([Arrival.from_json(row) for row in rows])
+        }
+        children = WebChildren(core.settings, listener, count, wake, calls, immediate)
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):

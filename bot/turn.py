@@ -31,6 +31,13 @@ class Turn:
     def locked(self) -> bool:
         return self._held
 
+    def try_acquire(self) -> bool:
+        """Take the turn now if it is free and nobody waits for it; whether it was taken."""
+        if self._held or self._first or self._rest:
+            return False
+        self._held = True
+        return True
+
     async def acquire(self, *, first: bool = False) -> None:
         if not self._held and not self._first and not self._rest:
             self._held = True

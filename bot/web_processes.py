@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 from pydantic import SecretStr
 
 from bot.settings import Settings
-from bot.web_link import Handlers, Link, open_link
+from bot.web_link import Handlers, Immediate, Link, open_link
 
 __all__ = [
     "ChildSpec",
@@ -117,10 +117,11 @@ class WebChildren:
         count: int,
         on_wake: Callable[[bytes], None],
         calls: Handlers,
+        immediate: Immediate | None = None,
         telegram_bot_username: str | None = None,
     ) -> None:
         self.settings, self.listener, self.count = settings, listener, count
-        self.on_wake, self.calls = on_wake, calls
+        self.on_wake, self.calls, self.immediate = on_wake, calls, immediate
         self.telegram_bot_username = telegram_bot_username
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
@@ -179,8 +180,8 @@ class WebChildren:
 
     async def _serve_link(self, ours: socket.socket) -> None:
         """Answer one child's requests until the child is gone."""
-        _, reading = await open_link(ours, self.calls)
-        await reading
+        _, closed = await open_link(ours, self.calls, self.immediate)
+        await closed
 
     def _woken(self) -> None:
         kinds = bytearray()

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.settings import Settings
 from bot.turn import Turn
-from bot.web_link import Link, open_link
+from bot.web_link import LATER, Link, open_link
 from bot.web_processes import ChildSpec, child_env, web_process_count
 from storage.checkpoints import Checkpointer
 from storage.db import make_engine
@@ -56,12 +56,12 @@ async def test_a_waiter_cancelled_after_being_handed_the_turn_passes_it_on() -> 
 
 
 async def linked_pair(
-    left: dict[str, object], right: dict[str, object]
-) -> tuple[Link, Link, list[asyncio.Task[None]]]:
+    left: dict[str, object], right: dict[str, object], immediate: dict[str, object] | None = None
+) -> tuple[Link, Link, list[asyncio.Future[None]]]:
     a, b = socket.socketpair()
-    one, reading_one = await open_link(a, left)  # type: ignore[arg-type]
-    two, reading_two = await open_link(b, right)  # type: ignore[arg-type]
-    return one, two, [reading_one, reading_two]
+    one, one_closed = await open_link(a, left, immediate)  # type: ignore[arg-type]
+    two, two_closed = await open_link(b, right)  # type: ignore[arg-type]
+    return one, two, [one_closed, two_closed]
 
 
 async def test_the_link_carries_requests_both_ways_and_their_errors() -> None:
@@ -76,10 +76,27 @@ async def test_the_link_carries_requests_both_ways_and_their_errors() -> None:
     assert await asyncio.gather(*(web.call("double", n) for n in range(5))) == [0, 2, 4, 6, 8]
     with pytest.raises(RuntimeError, match="ValueError"):
         await main.call("broken", None)
-    main.writer.close()  # the main process is gone: calls fail at once, none hangs
-    await asyncio.wait_for(asyncio.gather(*reading, return_exceptions=True), 2)
+    main.close()  # the main process is gone: calls fail at once, none hangs
+    await asyncio.wait_for(asyncio.gather(*reading), 2)
     with pytest.raises(ConnectionError):
         await web.call("double", 1)
+
+
+async def test_an_immediate_handler_answers_at_once_or_hands_over() -> None:
+    now_or_later: list[object] = [LATER]
+
+    async def later(body: int) -> str:
+        return f"later {body}"
+
+    def at_once(body: int) -> object:
+        return now_or_later[0] if now_or_later[0] is LATER else f"now {body}"
+
+    main, web, reading = await linked_pair({"rows": later}, {}, {"rows": at_once})
+    assert await web.call("rows", 1) == "later 1"
+    now_or_later[0] = "now"
+    assert await web.call("rows", 2) == "now 2"
+    main.close()
+    await asyncio.wait_for(asyncio.gather(*reading), 2)
 
 
 async def test_an_open_call_fails_when_the_other_side_goes() -> None:
@@ -92,12 +109,10 @@ async def test_an_open_call_fails_when_the_other_side_goes() -> None:
     main, web, reading = await linked_pair({"never": never}, {})
     call = asyncio.create_task(web.call("never", None))
     await started.wait()
-    main.writer.close()
+    main.close()
     with pytest.raises(ConnectionError):
         await asyncio.wait_for(call, 2)
-    for task in reading:
-        task.cancel()
-    await asyncio.gather(*reading, return_exceptions=True)
+    await asyncio.wait_for(asyncio.gather(*reading), 2)
 
 
 def test_a_child_gets_exactly_its_parents_settings(monkeypatch: pytest.MonkeyPatch) -> None:
