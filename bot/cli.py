@@ -205,7 +205,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings, clock: Clock | None 
             with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
                 child = ChildSpec.decode(args.web_child) if args.web_child else None
                 role = ProcessRole(args.role)
-                runner.run(run_bot(settings, clock=clock, role=role, web_child=child))
+                runner.run(
+                    run_bot(
+                        settings, clock=clock, role=role, web_child=child, own_process=clock is None
+                    )
+                )
         except LostLeadership as error:
             print(
                 f"guyub: {error}; stopped (restart it: another scheduler leads meanwhile)",
