@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ import pytest
 
 from bot.cli import main
 from tests.fakes.twilio_api import FakeTwilioAPI
-from tests.platforms import ACCOUNT_SID, AUTH_TOKEN, WhatsApp, join_all
+from tests.platforms import ACCOUNT_SID, AUTH_TOKEN, ReplyWatch, WhatsApp, join_all
 from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
@@ -56,6 +57,22 @@ async def guyub(twilio: FakeTwilioAPI, tmp_path: Path) -> AsyncIterator[GuyubPro
         await process.close()
 
 
+@asynccontextmanager
+async def joined(
+    guyub: GuyubProcess, platform: WhatsApp
+) -> AsyncIterator[tuple[httpx.AsyncClient, ReplyWatch]]:
+    """The platform's members joined through the running bot; its client and reply watch."""
+    watch = platform.watch()
+    following = asyncio.create_task(watch.run())
+    try:
+        async with httpx.AsyncClient(base_url=guyub.base_url, timeout=10) as http:
+            assert await join_all(http, platform, watch), guyub.tail()
+            yield http, watch
+    finally:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
+
+
 async def until(check: object, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
     """Whether `check()` came true within `timeout` seconds (polled: another process)."""
     deadline = time.monotonic() + timeout
@@ -71,21 +88,14 @@ async def test_webhooks_go_through_the_web_process_and_are_answered(
 ) -> None:
     (helper,) = guyub.children()
     platform = WhatsApp(twilio, 2)
-    watch = platform.watch()
-    following = asyncio.create_task(watch.run())
-    try:
-        async with httpx.AsyncClient(base_url=guyub.base_url, timeout=10) as http:
-            assert await join_all(http, platform, watch), guyub.tail()
-            assert await platform.send(http, platform.members[0], 7) == 200
-            assert await watch.until(lambda seen: 7 in watch.markers, 10), guyub.tail()
+    async with joined(guyub, platform) as (http, watch):
+        assert await platform.send(http, platform.members[0], 7) == 200
+        assert await watch.until(lambda seen: 7 in watch.markers, 10), guyub.tail()
 
-            forged = platform.request(platform.members[0], 8)
-            headers = {**forged.headers, "X-Twilio-Signature": "forged"}
-            answer = await http.post(forged.path, content=forged.body, headers=headers)
-            assert answer.status_code == 403
-    finally:
-        following.cancel()
-        await asyncio.gather(following, return_exceptions=True)
+        forged = platform.request(platform.members[0], 8)
+        headers = {**forged.headers, "X-Twilio-Signature": "forged"}
+        answer = await http.post(forged.path, content=forged.body, headers=headers)
+        assert answer.status_code == 403
     assert "whatsapp webhook refused (403)" in guyub.tail()
     assert helper in guyub.children()  # the same web process answered all of it
 
@@ -117,16 +127,8 @@ async def test_a_web_process_that_dies_is_started_again(
     (helper,) = guyub.children()
     os.kill(helper, signal.SIGKILL)
     assert await until(lambda: len(guyub.children()) == 1 and helper not in guyub.children())
-    platform = WhatsApp(twilio, 1)
-    watch = platform.watch()
-    following = asyncio.create_task(watch.run())
-    try:
-        async with httpx.AsyncClient(base_url=guyub.base_url, timeout=10) as http:
-            # the new web process serves the same socket: nothing was refused meanwhile
-            assert await join_all(http, platform, watch), guyub.tail()
-    finally:
-        following.cancel()
-        await asyncio.gather(following, return_exceptions=True)
+    async with joined(guyub, WhatsApp(twilio, 1)):
+        pass  # the new web process serves the same socket: nothing was refused meanwhile
     assert "web process 1 ended" in guyub.tail()
 
 
