@@ -190,16 +190,22 @@ async def processes() -> AsyncIterator[list[GuyubProcess]]:
 
 
 @pytest.mark.parametrize(
-    ("platform", "web_processes"),
-    [("whatsapp", 1), ("telegram", 1), ("whatsapp", 0)],
-    ids=["whatsapp", "telegram", "whatsapp-one-process"],
+    ("platform", "web_processes", "twilio_down"),
+    [("whatsapp", 1, False), ("telegram", 1, False), ("whatsapp", 0, False), ("whatsapp", 1, True)],
+    ids=["whatsapp", "telegram", "whatsapp-one-process", "whatsapp-twilio-down"],
     indirect=["platform"],
 )
 async def test_crash_loses_no_acknowledged_message(
-    platform: Platform, web_processes: int, processes: list[GuyubProcess], tmp_path: Path
+    platform: Platform,
+    web_processes: int,
+    twilio_down: bool,
+    processes: list[GuyubProcess],
+    tmp_path: Path,
 ) -> None:
     """With a web process answering the webhooks (the default on two cores) the kill takes
-    it along: no orphan keeps the port or acknowledges more; with none, as before."""
+    it along: no orphan keeps the port or acknowledges more; with none, as before. With
+    Twilio's API failing every send until the kill (the issue's 195 of 245 lost), every
+    acknowledged message is still answered once the restarted bot finds it back."""
     db = tmp_path / "guyub.db"
     assert main(["community", "create", "KBA 13 Ulu", "--invite", "KBA13", "--db", str(db)]) == 0
     settings = {
@@ -230,8 +236,15 @@ async def test_crash_loses_no_acknowledged_message(
             assert await join_all(http, platform, watch), f"not all joined:\n{first.tail()}"
             helpers = first.children()
             assert len(helpers) == web_processes, helpers
+            if twilio_down:
+                assert isinstance(platform, WhatsApp)
+                platform.twilio.fail_next(503, 20503, "Service Unavailable", times=10**9)
             await stream(http, platform, run, markers, first.kill, watch)
         await first.wait()
+        if twilio_down:
+            assert isinstance(platform, WhatsApp)
+            assert not any(MARKER.search(s.text) for s in watch.seen), "a reply got through"
+            platform.twilio.clear_failures()
         assert await gone(helpers), f"web processes outlived the kill: {helpers}"
 
         run.restarted_at = time.time()

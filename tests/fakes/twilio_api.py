@@ -213,6 +213,10 @@ class FakeTwilioAPI:
         """Reject the next ``times`` sends (optionally only those to ``to``)."""
         self._rules.append(_FailRule(status, code, message, times, to))
 
+    def clear_failures(self) -> None:
+        """Forget every scripted failure: the API is back."""
+        self._rules.clear()
+
     def stall_next(self, times: int = 1) -> None:
         """Hold the next ``times`` sends without answering, to test client timeouts.
 
