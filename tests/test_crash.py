@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -189,6 +190,34 @@ async def processes() -> AsyncIterator[list[GuyubProcess]]:
         await process.close()
 
 
+def starter(
+    settings: dict[str, str], processes: list[GuyubProcess], tmp_path: Path
+) -> Callable[[str], GuyubProcess]:
+    """`guyub(attempt)`: a new process on these settings and a free port, logging to
+    `<attempt>.log`, ended by the `processes` fixture whatever happens."""
+
+    def guyub(attempt: str) -> GuyubProcess:
+        process = GuyubProcess(settings | {"PORT": str(free_port())}, tmp_path / f"{attempt}.log")
+        processes.append(process)
+        return process
+
+    return guyub
+
+
+def planned(platform: Platform, count: int) -> tuple[list[int], Run, ReplyWatch]:
+    """Markers 1..count, each from one of the members in turn, and a watch on the replies."""
+    markers = list(range(1, count + 1))
+    run = Run(sender={m: platform.members[m % len(platform.members)] for m in markers})
+    return markers, run, platform.watch()
+
+
+async def started(process: GuyubProcess, platform: Platform) -> GuyubProcess:
+    """The process, serving and met by the platform."""
+    await process.start()
+    await platform.ready(1)
+    return process
+
+
 @pytest.mark.parametrize(
     ("platform", "web_processes", "twilio_down"),
     [("whatsapp", 1, False), ("telegram", 1, False), ("whatsapp", 0, False), ("whatsapp", 1, True)],
@@ -218,20 +247,13 @@ async def test_crash_loses_no_acknowledged_message(
         **platform.settings(),
     }
 
-    def guyub(attempt: str) -> GuyubProcess:
-        process = GuyubProcess(settings | {"PORT": str(free_port())}, tmp_path / f"{attempt}.log")
-        processes.append(process)
-        return process
+    guyub = starter(settings, processes, tmp_path)
 
     count = MESSAGES[platform.name]
-    markers = list(range(1, count + 1))
-    run = Run(sender={m: platform.members[m % len(platform.members)] for m in markers})
-    watch = platform.watch()
+    markers, run, watch = planned(platform, count)
     watching = asyncio.create_task(watch.run())
     try:
-        first = guyub("first")
-        await first.start()
-        await platform.ready(1)
+        first = await started(guyub("first"), platform)
         async with httpx.AsyncClient(base_url=first.base_url, timeout=10) as http:
             assert await join_all(http, platform, watch), f"not all joined:\n{first.tail()}"
             helpers = first.children()
@@ -285,6 +307,84 @@ async def gone(pids: list[int], timeout: float = 5.0) -> bool:  # noqa: ASYNC109
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+class PolledTelegram(Telegram):
+    """Telegram in long-polling mode: updates wait at the fake Bot API until Guyub asks for
+    them, and stay there until a later getUpdates offset confirms them."""
+
+    def settings(self) -> dict[str, str]:
+        return {
+            key: value
+            for key, value in super().settings().items()
+            if not key.startswith("TELEGRAM_WEBHOOK")
+        }
+
+    async def _post(self, http: httpx.AsyncClient, update: dict[str, Any]) -> int:
+        self.api.push_update(update)
+        return 200  # Telegram holds it until confirmed: as good as acknowledged
+
+    async def ready(self, starts: int) -> None:
+        await self.api.wait_for("getUpdates", starts, timeout=READY)
+
+
+READY = 20.0
+
+
+async def test_crash_while_polling_telegram_loses_no_update(
+    processes: list[GuyubProcess], tmp_path: Path
+) -> None:
+    """Long polling: the offset moves past an update only once it is in the inbox, so a
+    kill while updates are being taken loses none; those not confirmed come again."""
+    db = tmp_path / "guyub.db"
+    assert main(["community", "create", "KBA 13 Ulu", "--invite", "KBA13", "--db", str(db)]) == 0
+    async with FakeTelegramAPI() as api:
+        platform = PolledTelegram(api, MEMBERS["telegram"])
+        settings = {
+            "DATABASE_URL": f"sqlite:///{db}",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "HOST": "127.0.0.1",
+            "LOG_LEVEL": "INFO",
+            **platform.settings(),
+        }
+
+        guyub = starter(settings, processes, tmp_path)
+
+        markers, run, watch = planned(platform, MESSAGES["telegram"])
+        watching = asyncio.create_task(watch.run())
+        try:
+            first = await started(guyub("first"), platform)
+            async with httpx.AsyncClient(base_url=first.base_url, timeout=10) as http:
+                assert await join_all(http, platform, watch), f"not all joined:\n{first.tail()}"
+                for marker in markers:
+                    run.outcome[marker] = [await send(http, platform, run.sender[marker], marker)]
+            # kill while Guyub is taking them: about half confirmed
+            for _ in range(400):
+                if len(api.pending_updates) <= len(markers) // 2:
+                    break
+                await asyncio.sleep(0.01)
+            run.killed_at = time.time()
+            first.kill()
+            await first.wait()
+            taken = len(markers) - len(api.pending_updates)
+            assert 0 < taken < len(markers), f"the kill came at {taken} of {len(markers)} taken"
+
+            run.restarted_at = time.time()
+            second = guyub("second")
+            await second.start()
+            await platform.ready(len(api.calls_to("getUpdates")) + 1)
+            await watch.until(lambda seen: set(markers) <= watch.markers, DRAIN_TIMEOUT)
+            await second.stop()
+            watch.sync()
+        finally:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+
+    verdict = judge(run, watch.seen)
+    print(verdict.summary("telegram polling"), f"; {taken} taken before the kill")
+    assert not verdict.misdirected, verdict.misdirected[:5]
+    assert not verdict.lost, f"{verdict.summary('telegram polling')}; lost: {verdict.lost[:20]}"
+    assert not verdict.bad_duplicates, verdict.summary("telegram polling")
 
 
 def test_the_verdict_excuses_only_replies_in_flight_at_the_kill() -> None:
