@@ -61,7 +61,15 @@ def web_process_count(settings: Settings) -> int:
     (0: the main process answers webhooks itself, as on a one-core machine)."""
     if settings.web_processes is not None:
         return max(settings.web_processes, 0)
-    return 1 if (os.cpu_count() or 1) >= 2 else 0
+    return 1 if usable_cores() >= 2 else 0
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's cpuset, where the OS says), else all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
