@@ -244,8 +244,11 @@ class _State:
         self.tasks: list[asyncio.Task[None]] = []  # the role's loops: all must be running
 
     def running(self) -> bool:
-        """Whether every loop of the role still runs (for /readyz)."""
-        return all(not task.done() for task in self.tasks)
+        """Whether every loop of the role still runs (for /readyz); a web process also
+        needs its link to the main process, which handles what it accepts."""
+        link = self.core.parent_link
+        linked = link is None or not link.closed.done()
+        return linked and all(not task.done() for task in self.tasks)
 
     async def lead(self, channels: list[ChannelAdapter], *, receive_telegram: bool) -> None:
         """Wait for the leader lock, then run the scheduled jobs (a catch-up first) and, for
