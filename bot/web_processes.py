@@ -110,10 +110,6 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-class NoWebProcess(ConnectionError):
-    """No web process is running to relay this to (the caller does it itself)."""
-
-
 class WebChildren:
     """The parent's side: start the children, answer their requests (`calls`, by kind),
     restart one that dies, and stop them first."""
