@@ -106,18 +106,19 @@ class ArrivalDesk:
         self._waiting: list[tuple[list[Arrival], asyncio.Future[list[int | None]]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    def take_now(self, arrivals: list[Arrival]) -> list[int | None] | object:
-        """Write them at once if the turn is free and no batch waits (the usual case: the
-        router holds the turn only while it runs); else LATER, for `take`."""
+    def take_now(self, requests: list[list[Arrival]]) -> list[list[int | None]] | object:
+        """Write these requests' rows at once, in one transaction, if the turn is free and
+        no batch waits (the usual case: the router holds the turn only while it runs);
+        else LATER, for `take`."""
         if self._waiting or not self.turn.try_acquire():
             return LATER
         try:
             with transaction(self.open_session) as session:
-                result = write_arrivals(session, arrivals)
+                results = [write_arrivals(session, arrivals) for arrivals in requests]
         finally:
             self.turn.release()
         self.written()
-        return result
+        return results
 
     def take(self, arrivals: list[Arrival]) -> asyncio.Future[list[int | None]]:
         done: asyncio.Future[list[int | None]] = asyncio.get_running_loop().create_future()

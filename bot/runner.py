@@ -370,7 +370,9 @@ async def _serve(
         for channel in channels:
             calls.update(getattr(channel, "parent_calls", dict)())
         immediate: Immediate = {
-            "inbox": lambda rows: desk.take_now([Arrival.from_json(row) for row in rows])
+            "inbox": lambda bodies: desk.take_now(
+                [[Arrival.from_json(row) for row in rows] for rows in bodies]
+            )
         }
         children = WebChildren(core.settings, listener, count, wake, calls, immediate)
     loop = asyncio.get_running_loop()

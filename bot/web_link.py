@@ -7,11 +7,13 @@ handler registered for that kind. A web process asks the main process to write i
 answers. When the socket closes every open call fails with ConnectionError (a webhook
 then answers 500, and the platform retries).
 
-A handler may also answer at once (`Immediate`: a result, or LATER to be run as a task):
-the main process writes the rows of a webhook as soon as its bytes arrive when nothing
-else holds its turn. Under load each hop through the event loop (a task to read the line,
-one to answer, one to write) waited behind everything else ready in that process; at 500
-messages/s those hops were most of a webhook's acknowledgement (bench/inbound.py).
+A handler may also answer at once (`Immediate`: given the bodies of every request of its
+kind that arrived together, their results, or LATER to run each as a task): the main
+process writes the rows of the webhooks that came in one read, in one transaction, as
+soon as their bytes arrive when nothing else holds its turn. Under load each hop through
+the event loop (a task to read the line, one to answer, one to write) waited behind
+everything else ready in that process; at 500 messages/s those hops were most of a
+webhook's acknowledgement (bench/inbound.py).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 Handlers = dict[str, Callable[[Any], Awaitable[Any]]]
 LATER = object()
 """An immediate handler's answer for "not now": the request goes to the ordinary handler."""
-Immediate = dict[str, Callable[[Any], Any]]
+Immediate = dict[str, Callable[[list[Any]], list[Any] | object]]
 
 
 class Link(asyncio.Protocol):
@@ -51,6 +53,7 @@ class Link(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         *lines, self._buffer = self._buffer.split(b"\n")
+        asked: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             try:
                 message = json.loads(line)
@@ -60,7 +63,9 @@ class Link(asyncio.Protocol):
             if "re" in message:
                 self._answered(message)
             else:
-                self._asked(message)
+                asked.setdefault(str(message.get("kind", "")), []).append(message)
+        for kind, messages in asked.items():
+            self._asked(kind, messages)
 
     def connection_lost(self, exc: Exception | None) -> None:
         for answer in self._calls.values():
@@ -100,21 +105,26 @@ class Link(asyncio.Protocol):
         else:
             answer.set_result(message.get("result"))
 
-    def _asked(self, message: dict[str, Any]) -> None:
-        now = self.immediate.get(message.get("kind", ""))
+    def _asked(self, kind: str, messages: list[dict[str, Any]]) -> None:
+        """Requests of one kind that arrived together: answered at once, or each by a task."""
+        now = self.immediate.get(kind)
         if now is not None:
             try:
-                result = now(message.get("body"))
+                results = now([message.get("body") for message in messages])
             except Exception as error:
-                log.exception("web link request %r failed", message.get("kind"))
-                self._send({"re": message.get("n"), "error": type(error).__name__})
+                log.exception("web link requests %r failed", kind)
+                for message in messages:
+                    self._send({"re": message.get("n"), "error": type(error).__name__})
                 return
-            if result is not LATER:
-                self._send({"re": message.get("n"), "result": result})
+            if results is not LATER:
+                assert isinstance(results, list)
+                for message, result in zip(messages, results, strict=True):
+                    self._send({"re": message.get("n"), "result": result})
                 return
-        task = asyncio.create_task(self._answer(message))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
+        for message in messages:
+            task = asyncio.create_task(self._answer(message))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     async def _answer(self, message: dict[str, Any]) -> None:
         reply: dict[str, Any] = {"re": message.get("n")}

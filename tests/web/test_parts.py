@@ -88,8 +88,8 @@ async def test_an_immediate_handler_answers_at_once_or_hands_over() -> None:
     async def later(body: int) -> str:
         return f"later {body}"
 
-    def at_once(body: int) -> object:
-        return now_or_later[0] if now_or_later[0] is LATER else f"now {body}"
+    def at_once(bodies: list[int]) -> object:
+        return now_or_later[0] if now_or_later[0] is LATER else [f"now {b}" for b in bodies]
 
     main, web, reading = await linked_pair({"rows": later}, {}, {"rows": at_once})
     assert await web.call("rows", 1) == "later 1"
