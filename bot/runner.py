@@ -377,7 +377,10 @@ async def _serve(
         children = WebChildren(core.settings, listener, count, wake, calls, immediate)
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # a web process leaves Ctrl-C (SIGINT, sent to the whole terminal) to its parent, which
+    # stops it with SIGTERM once it is its turn
+    stop_on = (signal.SIGTERM,) if inherited is not None else (signal.SIGINT, signal.SIGTERM)
+    for sig in stop_on:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
