@@ -61,7 +61,14 @@ from tests.platforms import (
     join_all,
     markers_in,
 )
-from tests.processes import PUBLIC_BASE_URL, GuyubProcess, children_of, clean_env, free_port
+from tests.processes import (
+    PUBLIC_BASE_URL,
+    GuyubProcess,
+    children_of,
+    clean_env,
+    free_port,
+    proc_stat,
+)
 
 
 @dataclass
@@ -121,20 +128,12 @@ def _p50_p99(values: list[float]) -> tuple[float, float]:
     return (cuts[49], cuts[98]) if cuts else (float("nan"), float("nan"))
 
 
-def _stat(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name (None: no such process)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
 def cpu_seconds(pid: int, *, children: bool = True) -> float | None:
     """User + system CPU time so far of a process and its children (its web processes);
     None where /proc is not there."""
     total = 0.0
     for each in [pid, *(children_of(pid) if children else [])]:
-        fields = _stat(each)
+        fields = proc_stat(each)
         if fields is None:
             if each == pid:
                 return None

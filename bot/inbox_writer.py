@@ -113,8 +113,7 @@ class ArrivalDesk:
         if self._waiting or not self.turn.try_acquire():
             return LATER
         try:
-            with transaction(self.open_session) as session:
-                results = [write_arrivals(session, arrivals) for arrivals in requests]
+            results = self._commit(requests)
         finally:
             self.turn.release()
         self.written()
@@ -131,11 +130,9 @@ class ArrivalDesk:
         while self._waiting:
             async with self.turn.first():  # webhooks wait for this: before any message
                 batch, self._waiting = self._waiting, []
+                results: list[list[int | None] | Exception]
                 try:
-                    with transaction(self.open_session) as session:
-                        results: list[list[int | None] | Exception] = [
-                            write_arrivals(session, rows) for rows, _ in batch
-                        ]
+                    results = list(self._commit([rows for rows, _ in batch]))
                 except Exception:
                     log.exception("inbox: %d forwarded requests not written", len(batch))
                     results = self._one_by_one(batch)
@@ -155,8 +152,12 @@ class ArrivalDesk:
         results: list[list[int | None] | Exception] = []
         for rows, _ in batch:
             try:
-                with transaction(self.open_session) as session:
-                    results.append(write_arrivals(session, rows))
+                results += self._commit([rows])
             except Exception as error:
                 results.append(error)
         return results
+
+    def _commit(self, requests: list[list[Arrival]]) -> list[list[int | None]]:
+        """Each request's inbox ids, all written in one transaction."""
+        with transaction(self.open_session) as session:
+            return [write_arrivals(session, arrivals) for arrivals in requests]

@@ -325,9 +325,12 @@ async def _serve(
     """Serve HTTP and the channels until `stop`. A web child serves on the socket its
     parent bound (`inherited`); a main process with WEB_PROCESSES leaves HTTP to children."""
     role = state.role
-    routes = [route for channel in channels for route in channel.routes()]
-    routes += site_routes(open_session=core.open_session, options=lambda: core.options)
-    routes += dashboard_routes_for(core)
+    webhook_routes = [route for channel in channels for route in channel.routes()]
+    routes = [
+        *webhook_routes,
+        *site_routes(open_session=core.open_session, options=lambda: core.options),
+        *dashboard_routes_for(core),
+    ]
     app = build_web_app(
         open_session=core.open_session,
         media=core.media,
@@ -351,8 +354,8 @@ async def _serve(
             f"{error.strerror or error} (is another Guyub already running? set PORT)"
         ) from error
     children = None
-    webhooks = any(channel.routes() for channel in channels)  # polling alone needs no child
-    count = web_process_count(core.settings) if inherited is None and webhooks else 0
+    # polling alone needs no child
+    count = web_process_count(core.settings) if inherited is None and webhook_routes else 0
     if role == ProcessRole.ALL and count:
 
         def wake(kinds: bytes) -> None:  # a child wrote inbox rows (b"i"), outbox rows (b"o")

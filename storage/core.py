@@ -99,12 +99,16 @@ class _Plan:
         return tuple(out)
 
 
-_PLANS: dict[tuple[int, int, frozenset[str]], _Plan | None] = {}
+_PLANS: dict[tuple[type[Dialect], Executable, frozenset[str]], _Plan | None] = {}
 
 
 def _plan(dialect: Dialect, statement: Executable, keys: frozenset[str]) -> _Plan | None:
-    """The driver-level plan of `statement` for these value names (None: not this way)."""
-    key = (id(dialect), id(statement), keys)
+    """The driver-level plan of `statement` for these value names (None: not this way).
+
+    Keyed on the statement itself (the hot ones are module constants) and the dialect's
+    class: every SQLite engine here compiles and processes values alike.
+    """
+    key = (type(dialect), statement, keys)
     if key not in _PLANS:
         _PLANS[key] = _make_plan(dialect, statement, keys)
     return _PLANS[key]

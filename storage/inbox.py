@@ -21,7 +21,6 @@ __all__ = [
     "accept",
     "claim",
     "hold",
-    "is_pending",
     "mark_done",
     "pending",
     "prune_done",
@@ -31,7 +30,6 @@ __all__ = [
 
 INBOX = table_of(InboxMessage)
 INSERT_ROW = insert(INBOX).returning(INBOX.c.id)
-IS_PENDING = select(INBOX.c.id).where(INBOX.c.id == bindparam("row_id"), INBOX.c.done_at.is_(None))
 MARK_DONE = update(INBOX).where(INBOX.c.id == bindparam("row_id"))
 PENDING = (
     select(InboxMessage)
@@ -73,11 +71,6 @@ def accept(
     }
     inserted = run(session, INSERT_ROW, values)
     return int(inserted.scalar_one())
-
-
-def is_pending(*, session: Session, inbox_id: int) -> bool:
-    """Whether the row is there and not done yet (checked first in the router's turn)."""
-    return run(session, IS_PENDING, {"row_id": inbox_id}).first() is not None
 
 
 def take(*, session: Session, inbox_id: int, now: datetime) -> bool:

@@ -15,7 +15,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -33,6 +33,8 @@ __all__ = [
     "free_port",
     "post_telegram_update",
     "post_whatsapp",
+    "proc_stat",
+    "until",
     "whatsapp_form",
 ]
 
@@ -50,26 +52,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...); None when
+    there is no such process (or no /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def children_of(pid: int) -> list[int]:
     """Processes whose parent is `pid` (Linux /proc; [] elsewhere)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == str(pid):
-            found.append(int(stat.parent.name))
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = proc_stat(int(entry.name))
+        if fields is not None and fields[1] == str(pid):
+            found.append(int(entry.name))
     return sorted(found)
 
 
 def alive(pid: int) -> bool:
     """Whether a process runs (a zombie, ended but not yet reaped, does not count)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> bool:  # noqa: ASYNC109
+    """Whether `check()` came true within `timeout` s (polled: it looks at another process)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def clean_env(settings: Mapping[str, str]) -> dict[str, str]:

@@ -32,6 +32,7 @@ from tests.platforms import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     MARKER,
+    READY_TIMEOUT,
     Platform,
     ReplyWatch,
     Seen,
@@ -39,7 +40,7 @@ from tests.platforms import (
     WhatsApp,
     join_all,
 )
-from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port
+from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port, until
 
 # Few senders and many requests in flight, so acknowledging runs ahead of handling (as in
 # the issue's burst) and the kill finds work in hand; Telegram paces replies at 1/s per
@@ -301,12 +302,7 @@ async def test_crash_loses_no_acknowledged_message(
 
 async def gone(pids: list[int], timeout: float = 5.0) -> bool:  # noqa: ASYNC109
     """Whether these processes have all ended (reaped or a zombie) within `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(not alive(pid) for pid in pids):
-            return True
-        await asyncio.sleep(0.05)
-    return False
+    return await until(lambda: not any(alive(pid) for pid in pids), timeout)
 
 
 class PolledTelegram(Telegram):
@@ -325,10 +321,7 @@ class PolledTelegram(Telegram):
         return 200  # Telegram holds it until confirmed: as good as acknowledged
 
     async def ready(self, starts: int) -> None:
-        await self.api.wait_for("getUpdates", starts, timeout=READY)
-
-
-READY = 20.0
+        await self.api.wait_for("getUpdates", starts, timeout=READY_TIMEOUT)
 
 
 async def test_crash_while_polling_telegram_loses_no_update(

@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 from bot.cli import main
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.platforms import ACCOUNT_SID, AUTH_TOKEN, ReplyWatch, WhatsApp, join_all
-from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port
+from tests.processes import PUBLIC_BASE_URL, GuyubProcess, alive, free_port, until
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
@@ -71,16 +70,6 @@ async def joined(
     finally:
         following.cancel()
         await asyncio.gather(following, return_exceptions=True)
-
-
-async def until(check: object, timeout: float = 10.0) -> bool:  # noqa: ASYNC109
-    """Whether `check()` came true within `timeout` seconds (polled: another process)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_webhooks_go_through_the_web_process_and_are_answered(
